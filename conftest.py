@@ -37,6 +37,15 @@ class Notebook:
         return self.path.name
 
     @property
+    def relpath(self) -> str:
+        """仓库根目录下的相对路径，如 notebooks/solutions/01_tensor_basics_solutions.ipynb。"""
+        return self.path.relative_to(ROOT).as_posix()
+
+    @property
+    def is_solutions(self) -> bool:
+        return self.path.parent.name == "solutions"
+
+    @property
     def cells(self) -> list[dict]:
         return self.nb.get("cells", [])
 
@@ -45,7 +54,8 @@ def _load_notebooks() -> list[Notebook]:
     # 在收集阶段就读入内容：即使之后 nbmake --overwrite 把输出写回文件，
     # 卫生检查看到的仍是提交时的版本。
     notebooks = []
-    for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+    paths = NOTEBOOK_DIR.rglob("*.ipynb")  # 章节在 notebooks/，参考答案在 notebooks/solutions/
+    for path in sorted(p for p in paths if ".ipynb_checkpoints" not in p.parts):
         text = path.read_text(encoding="utf-8")
         notebooks.append(Notebook(path, text, json.loads(text)))
     return notebooks
