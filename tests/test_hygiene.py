@@ -6,9 +6,11 @@ argument and the fixtures come from the top-level conftest.py.
 
 import ast
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
+from markdown_it import MarkdownIt
 
 EXPECTED_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 # 本机或开发者机器上的绝对路径；笔记本要在 Colab 等任何地方都能运行
@@ -16,8 +18,11 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/(work|tmp|root|home|Users|mnt|opt)/|[A-
 BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
-def colab_url(repo: str, name: str) -> str:
-    return f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{name}"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def colab_url(repo: str, relpath: str) -> str:
+    return f"https://colab.research.google.com/github/{repo}/blob/main/{relpath}"
 
 
 def source(cell: dict) -> str:
@@ -58,8 +63,13 @@ def test_first_cell_is_title_badge_summary(notebook, github_repo):
     assert first["cell_type"] == "markdown", "the first cell must be markdown"
     text = source(first)
     lines = [line for line in text.splitlines() if line.strip()]
-    assert lines[0].startswith("# "), "the first line must be the '# 标题' title"
-    badge = f"[![Open In Colab]({BADGE_SVG})]({colab_url(github_repo, notebook.name)})"
+    number = notebook.name[:2]
+    assert lines[0].startswith(f"# {number} "), (
+        f"the first line must be the title '# {number} 标题'"
+    )
+    if notebook.is_solutions:
+        assert lines[0].startswith(f"# {number} 参考答案："), "solutions title: '# NN 参考答案：…'"
+    badge = f"[![Open In Colab]({BADGE_SVG})]({colab_url(github_repo, notebook.relpath)})"
     assert badge in text, f"missing or stale Colab badge; expected:\n{badge}"
     summary = [line for line in lines[1:] if "colab-badge" not in line]
     assert sum(len(line) for line in summary) >= 40, "add a one-paragraph summary under the badge"
@@ -79,8 +89,9 @@ def test_no_absolute_paths(notebook):
 
 
 def test_readme_table_lists_exactly_the_notebooks(all_notebooks, readme_text):
-    listed = set(re.findall(r"^\|.*?\(notebooks/(\d\d_\w+\.ipynb)\)", readme_text, re.M))
-    assert listed == {nb.name for nb in all_notebooks}
+    table_rows = [line for line in readme_text.splitlines() if line.startswith("|")]
+    listed = {m for row in table_rows for m in re.findall(r"\]\((notebooks/[\w/]+\.ipynb)\)", row)}
+    assert listed == {nb.relpath for nb in all_notebooks}
 
 
 @pytest.mark.parametrize("line", ["pip install -r requirements.txt", "pytest"])
@@ -90,4 +101,107 @@ def test_readme_gives_the_commands(readme_text, line):
 
 def test_readme_badges_point_to_the_repo(all_notebooks, readme_text, github_repo):
     urls = set(re.findall(r"https://colab\.research\.google\.com/github/[^)\s]+", readme_text))
-    assert urls == {colab_url(github_repo, nb.name) for nb in all_notebooks}
+    assert urls == {colab_url(github_repo, nb.relpath) for nb in all_notebooks}
+
+
+# ---------------------------------------------------------------------------
+# Markdown 渲染：JupyterLab 用 CommonMark 规则渲染 Markdown。`**…**` 的结束标记若夹在全角括号与汉字之间
+# （如 `是**原地（in-place）**操作`），就不算“右侧定界符”，星号会原样显示。这里像 JupyterLab 一样
+# 先把公式换成占位符，再渲染，最后找渲染结果里残留的强调标记。
+_MARKDOWN = MarkdownIt("commonmark")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$", re.S)
+_CODE_HTML = re.compile(r"<code>.*?</code>|<pre>.*?</pre>", re.S)
+_LITERAL_EMPHASIS = re.compile(r"\*\*|(?<![\w/])__(?!\w)")
+
+
+def literal_emphasis(markdown: str) -> list[str]:
+    """渲染后仍以文字形式出现的 ** / __（附上下文）；空列表表示全部渲染成了粗体/斜体。"""
+    html = _CODE_HTML.sub("", _MARKDOWN.render(_MATH.sub("MATH", markdown)))
+    return [html[max(0, m.start() - 20) : m.end() + 20] for m in _LITERAL_EMPHASIS.finditer(html)]
+
+
+def test_literal_emphasis_detector():
+    assert literal_emphasis("一个**原地**（in-place）操作") == []
+    assert literal_emphasis("是**原地（in-place）**操作")  # 旧写法：星号原样显示
+    assert literal_emphasis("公式 $a**2$ 与 `x**2` 不算") == []
+
+
+def test_markdown_renders_without_literal_emphasis(notebook):
+    bad = {
+        i: hits
+        for i, cell in enumerate(notebook.cells)
+        if cell["cell_type"] == "markdown" and (hits := literal_emphasis(source(cell)))
+    }
+    assert not bad, (
+        f"emphasis markers shown as text in JupyterLab (move them, e.g. **原地**（in-place）): {bad}"
+    )
+
+
+# ---------------------------------------------------------------------------
+# 版本检查：每个笔记本的第一个代码 cell 在做任何事之前，按 requirements.txt 的下限检查版本。
+def requirement_lower_bounds() -> dict[str, str]:
+    text = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    return dict(re.findall(r"^([A-Za-z0-9_.-]+)>=([\d.]+)", text, re.M))
+
+
+def first_code_cell(notebook) -> str:
+    return next(source(c) for c in notebook.cells if c["cell_type"] == "code")
+
+
+def test_first_code_cell_checks_versions(notebook):
+    bounds = requirement_lower_bounds()
+    code = first_code_cell(notebook)
+    tree = ast.parse(code)
+    assigned = {
+        node.targets[0].id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    assert "MIN_VERSIONS" in assigned, (
+        "the first code cell must be the version check (MIN_VERSIONS = {...})"
+    )
+    min_versions = ast.literal_eval(assigned["MIN_VERSIONS"])
+    assert min_versions.get("torch") == bounds["torch"], (
+        f"torch bound {min_versions} vs requirements {bounds['torch']}"
+    )
+    python_bound = re.search(r"Python ≥ ([\d.]+)", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert python_bound and min_versions.get("Python") == python_bound.group(1), (
+        "Python bound differs from the README"
+    )
+    uses_torchvision = any(
+        re.search(r"^\s*(import|from) torchvision", source(c), re.M)
+        for c in notebook.cells
+        if c["cell_type"] == "code"
+    )
+    if uses_torchvision:
+        assert min_versions.get("torchvision") == bounds["torchvision"], "check torchvision too"
+    imported = {
+        alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names
+    }
+    assert imported <= {"re", "sys", "torch", "torchvision"}, (
+        f"the version check imports only what it checks: {imported}"
+    )
+
+
+def test_self_check_output_is_plain_text(notebook):
+    last = source(notebook.cells[-1])
+    assert not re.search(r"[\U0001F000-\U0001FFFF\u2600-\u27BF]", last), (
+        "no emoji in the self-check: machines without an emoji font show a box"
+    )
+
+
+# ---------------------------------------------------------------------------
+# 参考答案：每个章节在 notebooks/solutions/ 有一本答案，章节的练习部分链接到它。
+def test_every_chapter_has_linked_solutions(all_notebooks):
+    chapters = [nb for nb in all_notebooks if not nb.is_solutions]
+    solutions = {nb.name for nb in all_notebooks if nb.is_solutions}
+    for chapter in chapters:
+        expected = chapter.name.replace(".ipynb", "_solutions.ipynb")
+        assert expected in solutions, f"{chapter.name}: missing notebooks/solutions/{expected}"
+        links = [source(c) for c in chapter.cells if c["cell_type"] == "markdown"]
+        assert any(f"](solutions/{expected})" in text for text in links), (
+            f"{chapter.name}: its 练习 section should link to solutions/{expected}"
+        )
+    assert solutions == {nb.name.replace(".ipynb", "_solutions.ipynb") for nb in chapters}, (
+        "every solutions notebook belongs to a chapter"
+    )
