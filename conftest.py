@@ -84,3 +84,55 @@ def github_repo() -> str:
 @pytest.fixture(scope="session")
 def readme_text() -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# 执行副本（网站用）：nbmake 执行过的每个笔记本，另存一份带输出的副本到
+# build/executed/<同样的相对路径>，例如 build/executed/notebooks/01_tensor_basics.ipynb。
+# docs/build_site.py 只读这些副本来生成网站，不再执行任何笔记本：每次 CI 运行只执行一遍。
+#
+# Executed copies for the website. nbmake's NotebookItem.runtest() builds a
+# `NotebookRun(...)` (looked up in nbmake.pytest_items at call time), calls .execute()
+# and, only with --overwrite, writes the executed NotebookNode back over the source.
+# Around each nbmake item's call we swap in a subclass whose execute() also writes that
+# NotebookNode to build/executed/. What the test runs and asserts is unchanged, the
+# committed notebooks are never written, and a failing notebook's copy (with its error
+# output) is saved as well, so the site check can point at it.
+# Notebooks outside the repository (e.g. a scratch copy in /tmp) are not copied.
+# ---------------------------------------------------------------------------
+EXECUTED_DIR = ROOT / "build" / "executed"
+
+
+def _save_executed_copy(nb, source: Path) -> None:
+    import nbformat
+
+    try:
+        relpath = Path(source).resolve().relative_to(ROOT)
+    except ValueError:
+        return  # 仓库之外的笔记本（如 /tmp 里的草稿）不保存
+    target = EXECUTED_DIR / relpath
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    nbformat.write(nb, str(partial))
+    partial.replace(target)  # 原子替换：不会留下写了一半的副本
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    if not getattr(item, "nbmake", False):  # 只处理 nbmake 的笔记本测试项
+        return (yield)
+    from nbmake import pytest_items
+
+    original = pytest_items.NotebookRun
+
+    class RecordingNotebookRun(original):
+        def execute(self):
+            result = super().execute()
+            _save_executed_copy(result.nb, self.filename)
+            return result
+
+    pytest_items.NotebookRun = RecordingNotebookRun
+    try:
+        return (yield)
+    finally:
+        pytest_items.NotebookRun = original
