@@ -1,0 +1,240 @@
+"""生成网站：把 `pytest` 执行过的笔记本（build/executed/）做成静态 HTML（build/site/）。
+
+Build the website from the executed copies that `pytest` leaves in build/executed/ (see the
+hook at the end of conftest.py). Nothing is executed here: a notebook without an executed
+copy, or whose executed copy no longer matches the committed notebook, fails the build.
+
+    pytest                          # 执行每个笔记本，并把带输出的副本存到 build/executed/
+    python docs/build_site.py       # → build/site/index.html
+    python -m http.server -d build/site 8000   # 浏览 http://127.0.0.1:8000
+
+Steps: check the executed copies; stage them with a home page generated from README.md into
+build/site-src/ (same layout as the repository, so links between notebooks keep working);
+run Sphinx with docs/conf.py into build/site/. Writes only under build/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+BUILD = ROOT / "build"
+EXECUTED = BUILD / "executed"
+STAGE = BUILD / "site-src"
+SITE = BUILD / "site"
+DOCTREES = BUILD / "site-doctrees"
+GITHUB_REPO = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+    "pytorch-notebooks"
+]["github_repo"]
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def committed_notebooks() -> list[Path]:
+    """与 conftest.py 相同的规则：notebooks/ 下（含 solutions/）的每个 .ipynb。"""
+    paths = (ROOT / "notebooks").rglob("*.ipynb")
+    return sorted(p for p in paths if ".ipynb_checkpoints" not in p.parts)
+
+
+def cell_sources(nb) -> list[tuple[str, str]]:
+    return [(cell.cell_type, cell.source) for cell in nb.cells]
+
+
+def check_executed_copies(notebooks: list[Path]) -> list[str]:
+    """每个笔记本都要有执行副本，且副本的 cell 与提交的版本逐个相同（否则输出已过时）。"""
+    problems = []
+    for path in notebooks:
+        rel = path.relative_to(ROOT)
+        executed = EXECUTED / rel
+        if not executed.is_file():
+            problems.append(f"{rel}: no executed copy at {executed.relative_to(ROOT)}")
+            continue
+        committed = nbformat.read(path, as_version=4)
+        ran = nbformat.read(executed, as_version=4)
+        if cell_sources(committed) != cell_sources(ran):
+            problems.append(f"{rel}: the executed copy is stale (the notebook changed since)")
+    return problems
+
+
+# --- tqdm 进度条 ----------------------------------------------------------------------------
+# tqdm.auto 在 Jupyter 内核里显示的是 ipywidgets 小部件（HBox：左边文字、进度条、右边文字）。
+# 它的最终状态存在 nb.metadata.widgets 里；输出本身的 text/plain 只是刚创建时的样子（0%）。
+# 不加载 ipywidgets 的 JavaScript（它来自 CDN），而是把最终状态还原成 tqdm 在终端里的那一行文字。
+
+
+def _widget_text(model_id: str, models: dict) -> str | None:
+    model = models.get(model_id)
+    if model is None or model.get("model_name") != "HBoxModel":
+        return None
+    parts = []
+    for ref in model["state"].get("children", []):
+        child = models.get(ref.removeprefix("IPY_MODEL_"))
+        if child is None:
+            return None
+        name, state = child.get("model_name"), child["state"]
+        if name == "HTMLModel":
+            parts.append(html.unescape(re.sub(r"<[^>]+>", "", state.get("value", ""))))
+        elif name in ("FloatProgressModel", "IntProgressModel"):
+            total = state.get("max") or 0
+            frac = min(max(state.get("value", 0) / total, 0.0), 1.0) if total else 0.0
+            filled = round(frac * 10)
+            parts.append("|" + "█" * filled + " " * (10 - filled) + "|")
+        else:
+            return None
+    return "".join(parts).strip()
+
+
+def render_widgets_as_text(nb) -> int:
+    """tqdm 小部件 → 最终状态的一行文字；状态里找不到的小部件（已关闭，如 leave=False）不显示。"""
+    models = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    count = 0
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is not None:
+                model_id = view.get("model_id", "")
+                if model_id not in models:
+                    continue  # 已关闭的小部件：Jupyter 里也看不到
+                text = _widget_text(model_id, models)
+                if text is not None:
+                    output["data"] = {"text/plain": text}
+                    count += 1
+            kept.append(output)
+        if cell.cell_type == "code":
+            cell.outputs = kept
+    nb.metadata.pop("widgets", None)
+    return count
+
+
+# --- 首页 ----------------------------------------------------------------------------------
+
+
+def title_of(nb) -> str:
+    first = nb.cells[0].source.splitlines()[0] if nb.cells else ""
+    return first.lstrip("#").strip()
+
+
+def home_page(staged: dict[str, str]) -> str:
+    """首页 = README 开头（标题、简介、笔记本表格及其说明，直到第一个 “## ”）+ 目录。
+
+    Single source: the table is taken from README.md, not retyped. Links to notebooks stay
+    relative (MyST turns them into links to the pages); any other relative link or #anchor
+    points to the repository on GitHub.
+    """
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lead = readme.split("\n## ", 1)[0].rstrip()
+
+    def fix(match: re.Match) -> str:
+        target = match.group(1)
+        if re.match(r"[a-z]+:", target) or target.split("#")[0] in staged:
+            return match.group(0)
+        if target.startswith("#"):
+            return f"](https://github.com/{GITHUB_REPO}{target})"
+        return f"](https://github.com/{GITHUB_REPO}/blob/main/{target})"
+
+    lead = re.sub(r"\]\(([^)\s]+)\)", fix, lead)
+    parts = [lead, ""]
+    unlisted = [rel for rel in staged if f"]({rel})" not in lead]
+    if unlisted:
+        parts += ["## 参考答案" if all("solutions/" in r for r in unlisted) else "## 其他页面", ""]
+        parts += [f"- [{staged[rel]}]({rel})" for rel in unlisted]
+        parts.append("")
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    parts += [
+        "每一页都是一次 `pytest` 运行中执行过的笔记本：文字、代码、输出和图都来自那次运行"
+        + (f"（提交 `{commit}`）" if commit else "")
+        + "。想自己运行，点页面上的 Colab 徽章，或下载 `.ipynb`。",
+        "",
+    ]
+    for caption, group in (("章节", False), ("参考答案", True)):
+        docs = [rel for rel in staged if ("solutions/" in rel) == group]
+        if docs:
+            entries = "\n".join(rel.removesuffix(".ipynb") for rel in docs)
+            parts += [f"```{{toctree}}\n:hidden:\n:caption: {caption}\n\n{entries}\n```", ""]
+    return "\n".join(parts)
+
+
+# --- 构建 ----------------------------------------------------------------------------------
+
+
+def stage(notebooks: list[Path]) -> dict[str, str]:
+    shutil.rmtree(STAGE, ignore_errors=True)
+    STAGE.mkdir(parents=True)
+    staged: dict[str, str] = {}
+    for path in notebooks:
+        rel = path.relative_to(ROOT).as_posix()
+        executed = EXECUTED / rel
+        if not executed.is_file():
+            continue  # 只在 --preview 时会走到这里
+        nb = nbformat.read(executed, as_version=4)
+        render_widgets_as_text(nb)
+        target = STAGE / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+        staged[rel] = title_of(nb)
+    (STAGE / "index.md").write_text(home_page(staged), encoding="utf-8")
+    return staged
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--preview",
+        action="store_true",
+        help="local preview only: use stale executed copies and leave out missing ones "
+        "(never in CI; check_site.py fails when a notebook has no page)",
+    )
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+
+    notebooks = committed_notebooks()
+    problems = check_executed_copies(notebooks)
+    if problems:
+        print("[site] executed copies missing or stale (run `pytest` first):", file=sys.stderr)
+        for line in problems:
+            print(f"  - {line}", file=sys.stderr)
+        if not args.preview:
+            return 1
+        print("[site] --preview: building from what build/executed/ has", file=sys.stderr)
+
+    staged = stage(notebooks)
+    shutil.rmtree(SITE, ignore_errors=True)
+    shutil.rmtree(DOCTREES, ignore_errors=True)
+
+    from sphinx.cmd.build import build_main
+
+    # -W：任何警告都算失败（坏链接、找不到的图、格式错误的 Markdown……），--keep-going 一次列全。
+    argv = ["-b", "html", "-c", str(DOCS), "-d", str(DOCTREES), "-W", "--keep-going", "-q"]
+    status = build_main([*argv, str(STAGE), str(SITE)])
+    if status:
+        print(f"[site] sphinx-build failed (exit {status})", file=sys.stderr)
+        return status
+    print(
+        f"[site] built {len(staged)} notebook page(s) into {SITE.relative_to(ROOT)}/ "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    print(json.dumps(sorted(staged), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""检查生成的网站（build/site/）：先查文件，再像读者一样在无网络的无头浏览器里打开。
+
+Check the built site in build/site/ (run docs/build_site.py first).
+
+1. Files: a page per notebook (chapters and solutions) with its downloadable .ipynb; every plot
+   of the executed notebook present as an image file; no error output anywhere (no traceback,
+   no stderr output); no page refers to a script, style sheet or image on the web.
+2. Browser: Debian's chromium driven by Playwright (never `playwright install`), the site served
+   on 127.0.0.1 by http.server and every other request aborted. On every page: no JavaScript
+   error, every image loaded, every formula typeset by MathJax (no raw `$…$`, no MathJax error).
+   The search box finds 广播 on chapter 01 and 反向传播 on chapter 04.
+3. Screenshots at desktop and phone width in build/site-screenshots/, to look at.
+
+    python docs/check_site.py [--chromium /usr/bin/chromium]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+import nbformat
+from bs4 import BeautifulSoup
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+SITE = ROOT / "build" / "site"
+STAGE = ROOT / "build" / "site-src"
+SHOTS = ROOT / "build" / "site-screenshots"
+
+# 搜索这些词，结果里必须有这些页面（至少）。
+SEARCHES = {
+    "广播": ["notebooks/01_tensor_basics.html"],
+    "反向传播": ["notebooks/04_backprop_gpu.html"],
+}
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+
+failures: list[str] = []
+passed = 0
+
+
+def check(ok: bool, message: str) -> bool:
+    """One check: counted as passed, or printed and remembered as a failure."""
+    global passed
+    if ok:
+        passed += 1
+    else:
+        failures.append(message)
+        print(f"  FAIL {message}")
+    return ok
+
+
+def committed_notebooks() -> list[str]:
+    paths = (ROOT / "notebooks").rglob("*.ipynb")
+    return sorted(
+        p.relative_to(ROOT).as_posix() for p in paths if ".ipynb_checkpoints" not in p.parts
+    )
+
+
+# --- 1. 文件 ----------------------------------------------------------------------------------
+
+
+def check_files(notebooks: list[str]) -> list[str]:
+    """Returns the site-relative URLs of all HTML pages to open in the browser."""
+    print(f"[check] files: {len(notebooks)} notebook(s)")
+    for rel in notebooks:
+        page = SITE / rel.replace(".ipynb", ".html")
+        if not check(page.is_file(), f"{rel}: no page {page.relative_to(ROOT)}"):
+            continue
+        check((SITE / rel).is_file(), f"{rel}: no downloadable .ipynb next to its page")
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        outputs = soup.select("div.cell_output")
+        plots = [img for out in outputs for img in out.find_all("img")]
+        staged = nbformat.read(STAGE / rel, as_version=4)
+        expected = sum(
+            1
+            for cell in staged.cells
+            for out in cell.get("outputs", [])
+            if any(m in out.get("data", {}) for m in IMAGE_MIMES)
+        )
+        check(outputs, f"{rel}: the page shows no outputs at all")
+        check(
+            len(plots) == expected,
+            f"{rel}: {len(plots)} image(s) in the page, {expected} in the executed notebook",
+        )
+        missing = [
+            img["src"]
+            for img in plots
+            if not (f := (page.parent / img["src"]).resolve()).is_file() or f.stat().st_size == 0
+        ]
+        check(not missing, f"{rel}: image files missing or empty: {missing}")
+        errors = soup.select(".output.traceback, .output.error, .output.stderr")
+        check(
+            not errors,
+            f"{rel}: error/stderr output in the page: "
+            + "; ".join(repr(e.get_text(" ", strip=True)[:160]) for e in errors[:3]),
+        )
+        check(
+            "Traceback (most recent call last)" not in soup.get_text(),
+            f"{rel}: a traceback appears in the page text",
+        )
+        check(
+            soup.select_one('article a[href^="https://colab.research.google.com/github/"] img'),
+            f"{rel}: no Colab badge in the page",
+        )
+        download = soup.select_one("article a.nb-download")
+        check(
+            download is not None and download.get("href") == Path(rel).name,
+            f"{rel}: no '下载 .ipynb' link to {Path(rel).name}",
+        )
+        print(f"  {rel}: {len(outputs)} outputs, {len(plots)} images")
+
+    index = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
+    linked = {a["href"].split("#")[0] for a in index.select("article a[href]")}
+    unlinked = [rel for rel in notebooks if rel.replace(".ipynb", ".html") not in linked]
+    check(not unlinked, f"index.html: no link to the pages of {unlinked}")
+
+    # 网页引用的资源（脚本、样式、图片、字体）都必须在本站：离线也能看。
+    pages = sorted(p for p in SITE.rglob("*.html") if p.relative_to(SITE).parts[0] != "_static")
+    fetched = "script[src], img[src], source[src], iframe[src], video[src], audio[src], link[href]"
+    remote = []
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for tag in soup.select(fetched):
+            if tag.name == "link" and not {"stylesheet", "preload", "modulepreload", "icon"} & set(
+                tag.get("rel", [])
+            ):
+                continue  # 普通的 <link>（如 index、search、prev/next）不会被浏览器去取
+            url = tag.get("src") or tag.get("href")
+            if re.match(r"(https?:)?//", url):
+                remote.append(f"{page.relative_to(SITE)}: <{tag.name}> {url}")
+    for css in SITE.rglob("*.css"):
+        for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", css.read_text("utf-8")):
+            remote.append(f"{css.relative_to(SITE)}: url({url})")
+    check(not remote, f"resources on the web: {remote[:10]}")
+    skip = {"genindex.html", "search.html"}
+    return [p.relative_to(SITE).as_posix() for p in pages if p.name not in skip]
+
+
+# --- 2. 浏览器 --------------------------------------------------------------------------------
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+
+def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+PAGE_STATE_JS = """
+async () => {
+  // 等 MathJax 排版完（本站的 MathJax 3，从 _static/mathjax 加载）
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  // 等所有图片加载完；懒加载的图片改成立即加载
+  const imgs = Array.from(document.images);
+  imgs.forEach((img) => { img.loading = "eager"; });
+  await Promise.all(imgs.map((img) => img.complete ? null : new Promise((r) => {
+    img.addEventListener("load", r); img.addEventListener("error", r);
+  })));
+  await Promise.all(imgs.map((img) => img.decode ? img.decode().catch(() => null) : null));
+  const broken = imgs.filter((img) => !(img.naturalWidth > 0)).map((img) => img.src);
+  // 公式：myst 把 $…$ 变成 span.math / div.math，MathJax 在里面生成 mjx-container
+  const mathNodes = Array.from(document.querySelectorAll("span.math, div.math"));
+  const untypeset = mathNodes.filter((n) => !n.querySelector("mjx-container"))
+    .map((n) => n.textContent.slice(0, 80));
+  const mathErrors = Array.from(document.querySelectorAll("mjx-merror"))
+    .map((n) => n.getAttribute("data-mjx-error") || n.textContent);
+  // 正文里不应再有原样的 $…$（代码块、输出、公式本身除外）
+  const article = document.querySelector("article") || document.body;
+  const clone = article.cloneNode(true);
+  clone.querySelectorAll("pre, code, mjx-container, script, style, .math")
+    .forEach((n) => n.remove());
+  const text = clone.textContent;
+  const raw = (text.match(/\\$[^$\\n]{1,120}\\$|\\\\\\(|\\\\\\[/g) || []).slice(0, 5);
+  return {
+    broken, untypeset, mathErrors, raw,
+    math: document.querySelectorAll("mjx-container").length,
+    images: imgs.length,
+  };
+}
+"""
+
+
+def check_browser(urls: list[str], chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    server, base = serve(SITE)
+    blocked: list[str] = []
+    bad_responses: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+            def route(route):
+                if urlparse(route.request.url).hostname == "127.0.0.1":
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", route)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+            page.on(
+                "console",
+                lambda msg: (
+                    errors.append(f"console.{msg.type}: {msg.text}")
+                    if msg.type == "error"
+                    else None
+                ),
+            )
+            page.on(
+                "response",
+                lambda r: bad_responses.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+            )
+
+            print(f"[check] browser: {len(urls)} page(s) at {base}")
+            for url in urls:
+                errors.clear()
+                page.goto(base + url, wait_until="load")
+                state = page.evaluate(PAGE_STATE_JS)
+                check(not state["broken"], f"{url}: images did not load: {state['broken']}")
+                check(not state["untypeset"], f"{url}: formulas not typeset: {state['untypeset']}")
+                check(not state["mathErrors"], f"{url}: MathJax errors: {state['mathErrors']}")
+                check(not state["raw"], f"{url}: raw TeX left in the text: {state['raw']}")
+                check(not errors, f"{url}: JavaScript errors: {errors}")
+                print(f"  {url}: {state['images']} images, {state['math']} formulas")
+
+            check_search(page, base)
+            screenshots(browser, base)
+            browser.close()
+    finally:
+        server.shutdown()
+    check(not blocked, f"the site asked for resources on the web: {sorted(set(blocked))}")
+    check(not bad_responses, f"HTTP errors while loading the site: {sorted(set(bad_responses))}")
+
+
+def check_search(page, base: str) -> None:
+    """像读者一样：打开首页，点搜索框，输入词，回车，看结果列表。"""
+    for word, expected in SEARCHES.items():
+        page.goto(base + "index.html", wait_until="load")
+        page.locator("button.search-button__button, .search-button-field").first.click()
+        box = page.locator("#pst-search-dialog input[name=q]")
+        box.wait_for(state="visible")
+        box.type(word)
+        box.press("Enter")
+        page.wait_for_url(re.compile(r"search\.html\?q="))
+        page.wait_for_function(
+            "() => { const s = document.querySelector('#search-results .search-summary');"
+            " return s && s.textContent.trim().length > 0; }",
+            timeout=30_000,
+        )
+        hrefs = page.eval_on_selector_all(
+            "#search-results li a", "els => els.map((a) => a.getAttribute('href'))"
+        )
+        pages = sorted({h.split("#")[0].split("?")[0] for h in hrefs})
+        for want in expected:
+            check(want in pages, f"search {word!r}: {want} not among the results {pages}")
+        print(f"  search {word!r}: {len(pages)} page(s): {', '.join(pages)}")
+        if word == "广播":
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=SHOTS / "desktop-search.png")
+
+
+def screenshots(browser, base: str) -> None:
+    """桌面（1280 px）与手机（390 px，3 倍屏）截图，供人看：中文、公式、图、布局。"""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = [
+        ("desktop", {"width": 1280, "height": 900}, 1),
+        ("phone", {"width": 390, "height": 844}, 3),
+    ]
+    targets = [
+        ("index", "index.html", None),
+        ("01-top", "notebooks/01_tensor_basics.html", None),
+        ("01-broadcast", "notebooks/01_tensor_basics.html", "广播"),
+        ("04-math", "notebooks/04_backprop_gpu.html", "什么是反向传播"),
+        ("04-plot", "notebooks/04_backprop_gpu.html", "GPU 什么时候才划算"),
+    ]
+    for label, viewport, scale in shots:
+        context = browser.new_context(viewport=viewport, device_scale_factor=scale)
+        context.route(
+            "**/*",
+            lambda r: (
+                r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1" else r.abort()
+            ),
+        )
+        page = context.new_page()
+        for name, url, heading in targets:
+            if not (SITE / url).is_file():
+                continue
+            page.goto(base + url, wait_until="load")
+            page.evaluate(PAGE_STATE_JS)
+            if heading:
+                target = page.locator("h1, h2, h3", has_text=heading).first
+                if target.count():
+                    target.scroll_into_view_if_needed()
+                    page.evaluate("() => window.scrollBy(0, -70)")
+            time.sleep(0.2)
+            page.screenshot(path=SHOTS / f"{label}-{name}.png")
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - window.innerWidth"
+            )
+            check(overflow <= 1, f"{url}: the page is {overflow} px wider than the {label} screen")
+        context.close()
+    print(f"[check] screenshots in {SHOTS.relative_to(ROOT)}/")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--chromium",
+        default=next(
+            (found for name in BROWSERS if (found := shutil.which(name))), "/usr/bin/chromium"
+        ),
+        help="the browser to drive (default: Debian's chromium, else google-chrome, from PATH)",
+    )
+    parser.add_argument("--no-browser", action="store_true", help="file checks only")
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    if not (SITE / "index.html").is_file():
+        print("[check] no build/site/index.html: run docs/build_site.py first", file=sys.stderr)
+        return 1
+    urls = check_files(committed_notebooks())
+    t1 = time.perf_counter()
+    if not args.no_browser:
+        check_browser([quote(u) for u in urls], args.chromium)
+    t2 = time.perf_counter()
+    print(f"[check] files {t1 - t0:.1f} s, browser {t2 - t1:.1f} s")
+    for line in failures:
+        print(f"  - {line}", file=sys.stderr)
+    # 最后一行是 “N passed, N failed” 的格式，与测试运行器的结尾一致。
+    print(f"site: {passed} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Sphinx 配置：把执行过的笔记本做成网站（myst-nb + sphinx-book-theme）。
+
+Sphinx configuration for the website of the executed notebooks. Do not run sphinx-build on
+this folder directly: `python docs/build_site.py` stages the executed copies that `pytest`
+left in build/executed/ into build/site-src/ and builds build/site/ with this file
+(`sphinx-build -c docs`). Nothing is executed here (nb_execution_mode = "off") and nothing
+is fetched from the web, at build time or when a reader opens a page:
+- the theme's CSS/JS/icons are bundled in its wheel;
+- MathJax 3 is copied from the `django-static-mathjax` wheel into _static/mathjax/;
+- the "Open in Colab" badge image is a local SVG (docs/_static/colab-badge.svg);
+- ipywidgets' CDN scripts are off (tqdm bars are rendered as text by build_site.py);
+- no intersphinx, no web fonts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import jieba
+from sphinx.search.zh import SearchChinese
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+GITHUB_REPO = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+    "pytorch-notebooks"
+]["github_repo"]
+COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
+
+# -- 项目 -------------------------------------------------------------------------------
+project = "PyTorch 入门 notebooks"
+language = "zh_CN"
+extensions = ["myst_nb"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+
+# -- myst / myst-nb -----------------------------------------------------------------------
+# 笔记本里的公式是 $…$ 和 $$…$$（dollarmath），也可能有 \begin{align} 等（amsmath）。
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 3
+# 只读 build/executed/ 里 pytest 执行过的副本，绝不在这里再执行一遍。
+nb_execution_mode = "off"
+# 不从 CDN 加载 ipywidgets 的 require.js / html-manager。
+nb_ipywidgets_js: dict = {}
+# 相邻的 stdout 输出合成一块，和 JupyterLab 里看到的一样。
+nb_merge_streams = True
+
+# -- HTML ---------------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = project
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+html_last_updated_fmt = None
+# 明暗模式默认跟随系统；不设时 pydata-sphinx-theme 在第一次访问时往控制台报错（mode 为空）。
+html_context = {"default_mode": "auto"}
+html_theme_options = {
+    "repository_url": f"https://github.com/{GITHUB_REPO}",
+    "repository_branch": "main",
+    "path_to_docs": "",  # 暂存目录的布局与仓库相同：notebooks/…、notebooks/solutions/…
+    "use_repository_button": True,
+    "use_download_button": False,  # 每页正文里有自己的“下载 .ipynb”链接（见下）
+    "launch_buttons": {"colab_url": "https://colab.research.google.com"},
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+}
+
+# 中文搜索：Sphinx 用 jieba 给索引分词。jieba 默认把“反向传播”切成“反向”“传播”，
+# 而浏览器里的搜索框不分词，所以 search_dict.txt 补充本教程的术语（加到 jieba 的默认词典上）。
+html_search_language = "zh"
+# search_dict.txt：每行一个词，不能写注释（jieba 会把注释当成词）。
+html_search_options = {"dict": str(DOCS / "search_dict.txt")}
+# jieba 把词典缓存写到 build/（而不是系统临时目录），也不打印加载信息。
+jieba.setLogLevel(logging.WARNING)
+jieba.dt.tmp_dir = str(ROOT / "build")
+
+# MathJax 3 从站点自己的 _static/mathjax/ 加载（下面的 copy_mathjax 把它拷进去），不用 CDN。
+mathjax_path = "mathjax/tex-mml-chtml.js"
+# 非空时 myst-parser 把它的设置写进 mathjax3_config（Sphinx 9 否则写 MathJax 4 的配置）。
+mathjax3_config = {"tex": {"tags": "ams"}}
+
+# MathJax 3 的 es5 目录里，本站用不到的组合包与 SVG 输出不拷贝（约 15 MB）。
+MATHJAX_SKIP = re.compile(
+    r"^(tex-chtml|tex-chtml-full|tex-chtml-full-speech|tex-svg|tex-svg-full|tex-mml-svg"
+    r"|mml-chtml|mml-svg|node-main)\.js$|^output/svg|^adaptors/"
+)
+
+
+def copy_mathjax(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    source = resources.files("mathjax") / "static" / "mathjax" / "es5"
+    with resources.as_file(source) as es5:
+        target = Path(app.outdir) / "_static" / "mathjax"
+        shutil.rmtree(target, ignore_errors=True)
+        for path in sorted(Path(es5).rglob("*")):
+            rel = path.relative_to(es5).as_posix()
+            if path.is_file() and not MATHJAX_SKIP.search(rel):
+                (target / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target / rel)
+    if not (target / "tex-mml-chtml.js").is_file():
+        raise RuntimeError("MathJax was not copied: is django-static-mathjax installed?")
+
+
+def copy_committed_notebooks(app, exception) -> None:
+    """“下载 .ipynb” 给的是仓库里提交的笔记本（没有输出，与 Colab 打开的一样），放在 HTML 旁边。"""
+    if exception is not None or app.builder.format != "html":
+        return
+    for docname in app.env.found_docs:
+        if app.env.doc2path(docname).suffix == ".ipynb":
+            target = Path(app.outdir) / f"{docname}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / f"{docname}.ipynb", target)
+
+
+COLAB_LINK = re.compile(
+    r'<a class="reference external" href="https://colab\.research\.google\.com/github/[^"]+">'
+    r".*?</a>",
+    re.DOTALL,
+)
+
+
+def rewrite_page(app, pagename, templatename, context, doctree) -> None:
+    """Colab 徽章图换成本站的 SVG；笔记本页在徽章旁加“下载 .ipynb”。"""
+    body = context.get("body")
+    if not body:
+        return
+    body = body.replace(COLAB_BADGE_URL, context["pathto"]("_static/colab-badge.svg", 1))
+    is_notebook = pagename in app.env.found_docs and app.env.doc2path(pagename).suffix == ".ipynb"
+    if is_notebook:
+        name = pagename.rsplit("/", 1)[-1] + ".ipynb"
+        download = (
+            f'<a class="reference nb-download" href="{name}" download="{name}"'
+            f' title="下载没有输出的原始笔记本">下载 .ipynb</a>'
+        )
+        body, found = COLAB_LINK.subn(lambda m: m.group(0) + " " + download, body, count=1)
+        if not found:
+            body = f'<p class="nb-links">{download}</p>\n' + body
+    context["body"] = body
+
+
+# 中文段落里的换行：浏览器把源文件中的换行显示成一个空格（“运算。 我们”）。两边都是
+# 中文字符或全角标点时去掉这个换行，和 JupyterLab 之外的中文排版习惯一致；代码、公式不动。
+CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+CJK_BREAK = re.compile(f"(?<=[{CJK}])\n(?=[{CJK}])")
+
+
+def join_cjk_lines(app, doctree) -> None:
+    from docutils import nodes
+
+    cjk = re.compile(f"[{CJK}]")
+    skip = (nodes.literal_block, nodes.literal, nodes.raw, nodes.math, nodes.math_block)
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if "\n" not in text or parent is None or isinstance(parent, skip):
+            continue
+        if text.astext() == "\n":  # MyST 把软换行单独做成一个 Text 节点
+            # 按身份找位置、按位置删：index()/remove() 按字符串相等找，会找到第一个 "\n"
+            i = next(k for k, child in enumerate(parent.children) if child is text)
+            before = parent[i - 1].astext() if i > 0 else ""
+            after = parent[i + 1].astext() if i + 1 < len(parent) else ""
+            if before and after and cjk.match(before[-1]) and cjk.match(after[0]):
+                del parent[i]
+        else:
+            joined = CJK_BREAK.sub("", text.astext())
+            if joined != text.astext():
+                parent.replace(text, nodes.Text(joined))
+
+
+class SearchChineseStemmerFix(SearchChinese):
+    """Sphinx 9.0 的中文搜索在浏览器里报 “ChineseStemmer is not defined”，搜索永远停在“正在搜索”。
+
+    Sphinx 9.0.x (the last release for Python 3.11) writes `window.Stemmer = ChineseStemmer;`
+    into language_data.js, but zh search ships the *English* stemmer (english-stemmer.js), so
+    no search ever finishes: sphinx-doc/sphinx#14229, fixed upstream by #14416. The class name
+    comes from `language_name`; naming the stemmer that is really there fixes it, and is
+    harmless on Sphinx versions that derive the name from the file instead.
+    check_site.py runs real searches, so a regression shows up there.
+    """
+
+    language_name = "English"
+
+
+def setup(app):
+    app.add_search_language(SearchChineseStemmerFix)
+    app.connect("doctree-read", join_cjk_lines)
+    app.connect("html-page-context", rewrite_page)
+    app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", copy_committed_notebooks)
+    return {"parallel_read_safe": True}
