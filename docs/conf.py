@@ -65,6 +65,8 @@ html_theme_options = {
     "launch_buttons": {"colab_url": "https://colab.research.google.com"},
     "home_page_in_toc": True,
     "show_toc_level": 2,
+    # 搜索框只放在左侧栏（和页头按钮里），不在页面顶上再放一个。
+    "navbar_persistent": [],
 }
 
 # 中文搜索：Sphinx 用 jieba 给索引分词。jieba 默认把“反向传播”切成“反向”“传播”，
