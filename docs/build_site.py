@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -128,6 +129,28 @@ def title_of(nb) -> str:
     return first.lstrip("#").strip()
 
 
+def link_repo_files(markdown: str, base: str, pages: set[str]) -> str:
+    """相对链接：指向有网页的笔记本的保持不变（MyST 把它变成页面链接）；指向仓库里其他
+    文件或目录的（如 README.md、data/）改成 GitHub 上的地址。找不到的不动，让 Sphinx 报警告。
+
+    `base` is the folder (relative to the repository) of the document the links are in.
+    """
+
+    def fix(match: re.Match) -> str:
+        target = match.group(1)
+        path, _, anchor = target.partition("#")
+        if not path or re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", target):
+            return match.group(0)  # 页内锚点、http(s)、mailto…
+        rel = os.path.normpath(os.path.join(base, path)).replace(os.sep, "/")
+        if rel in pages or rel.startswith("../") or not (ROOT / rel).exists():
+            return match.group(0)
+        kind = "tree" if (ROOT / rel).is_dir() else "blob"
+        url = f"https://github.com/{GITHUB_REPO}/{kind}/main/{rel}"
+        return f"]({url}{'#' + anchor if anchor else ''})"
+
+    return re.sub(r"\]\(([^)\s]+)\)", fix, markdown)
+
+
 def home_page(staged: dict[str, str]) -> str:
     """首页 = README 开头（标题、简介、笔记本表格及其说明，直到第一个 “## ”）+ 目录。
 
@@ -138,15 +161,8 @@ def home_page(staged: dict[str, str]) -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     lead = readme.split("\n## ", 1)[0].rstrip()
 
-    def fix(match: re.Match) -> str:
-        target = match.group(1)
-        if re.match(r"[a-z]+:", target) or target.split("#")[0] in staged:
-            return match.group(0)
-        if target.startswith("#"):
-            return f"](https://github.com/{GITHUB_REPO}{target})"
-        return f"](https://github.com/{GITHUB_REPO}/blob/main/{target})"
-
-    lead = re.sub(r"\]\(([^)\s]+)\)", fix, lead)
+    lead = re.sub(r"\]\((#[^)\s]+)\)", rf"](https://github.com/{GITHUB_REPO}\1)", lead)
+    lead = link_repo_files(lead, ".", set(staged))
     parts = [lead, ""]
     unlisted = [rel for rel in staged if f"]({rel})" not in lead]
     if unlisted:
@@ -180,6 +196,7 @@ def stage(notebooks: list[Path]) -> dict[str, str]:
     shutil.rmtree(STAGE, ignore_errors=True)
     STAGE.mkdir(parents=True)
     staged: dict[str, str] = {}
+    pages = {p.relative_to(ROOT).as_posix() for p in notebooks}
     for path in notebooks:
         rel = path.relative_to(ROOT).as_posix()
         executed = EXECUTED / rel
@@ -187,6 +204,9 @@ def stage(notebooks: list[Path]) -> dict[str, str]:
             continue  # 只在 --preview 时会走到这里
         nb = nbformat.read(executed, as_version=4)
         render_widgets_as_text(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = link_repo_files(cell.source, os.path.dirname(rel), pages)
         target = STAGE / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)

@@ -93,15 +93,17 @@ MATHJAX_SKIP = re.compile(
 def copy_mathjax(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    source = resources.files("mathjax") / "static" / "mathjax" / "es5"
-    with resources.as_file(source) as es5:
+    source = resources.files("mathjax") / "static" / "mathjax"
+    with resources.as_file(source) as package:
+        es5 = Path(package) / "es5"
         target = Path(app.outdir) / "_static" / "mathjax"
         shutil.rmtree(target, ignore_errors=True)
-        for path in sorted(Path(es5).rglob("*")):
+        for path in sorted(es5.rglob("*")):
             rel = path.relative_to(es5).as_posix()
             if path.is_file() and not MATHJAX_SKIP.search(rel):
                 (target / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target / rel)
+        shutil.copyfile(Path(package) / "LICENSE", target / "LICENSE")  # Apache-2.0
     if not (target / "tex-mml-chtml.js").is_file():
         raise RuntimeError("MathJax was not copied: is django-static-mathjax installed?")
 
