@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import json
 import re
 import shutil
 import sys
@@ -27,7 +28,6 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-import nbformat
 from bs4 import BeautifulSoup
 
 DOCS = Path(__file__).resolve().parent
@@ -89,10 +89,10 @@ def check_files(notebooks: list[str]) -> list[str]:
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         outputs = soup.select("div.cell_output")
         plots = [img for out in outputs for img in out.find_all("img")]
-        staged = nbformat.read(STAGE / rel, as_version=4)
+        staged = json.loads((STAGE / rel).read_text(encoding="utf-8"))
         expected = sum(
             1
-            for cell in staged.cells
+            for cell in staged["cells"]
             for out in cell.get("outputs", [])
             if any(m in out.get("data", {}) for m in IMAGE_MIMES)
         )
