@@ -301,7 +301,7 @@ def screenshots(browser, base: str) -> None:
         ("01-top", "notebooks/01_tensor_basics.html", None),
         ("01-broadcast", "notebooks/01_tensor_basics.html", "广播"),
         ("04-math", "notebooks/04_backprop_gpu.html", "什么是反向传播"),
-        ("04-plot", "notebooks/04_backprop_gpu.html", "GPU 什么时候才划算"),
+        ("04-plot", "notebooks/04_backprop_gpu.html", "css:div.cell_output img"),
     ]
     for label, viewport, scale in shots:
         context = browser.new_context(viewport=viewport, device_scale_factor=scale)
@@ -317,8 +317,11 @@ def screenshots(browser, base: str) -> None:
                 continue
             page.goto(base + url, wait_until="load")
             page.evaluate(PAGE_STATE_JS)
-            if heading:
-                target = page.locator("h1, h2, h3", has_text=heading).first
+            if heading:  # 小节标题，或 "css:选择器"（取最后一个，例如最后一张图）
+                if heading.startswith("css:"):
+                    target = page.locator(heading.removeprefix("css:")).last
+                else:
+                    target = page.locator("h1, h2, h3", has_text=heading).first
                 if target.count():
                     target.scroll_into_view_if_needed()
                     page.evaluate("() => window.scrollBy(0, -70)")
