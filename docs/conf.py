@@ -54,6 +54,8 @@ html_title = project
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 html_last_updated_fmt = None
+# 不另存一份源文件（_sources/）：下载链接给的是仓库里的笔记本，搜索摘要取自网页本身。
+html_copy_source = False
 # 明暗模式默认跟随系统；不设时 pydata-sphinx-theme 在第一次访问时往控制台报错（mode 为空）。
 html_context = {"default_mode": "auto"}
 html_theme_options = {
