@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 from bs4 import BeautifulSoup
+from build_site import committed_notebooks  # 同一个规则列出笔记本：docs/ 是脚本所在目录
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -66,13 +67,6 @@ def check(ok: bool, message: str) -> bool:
         failures.append(message)
         print(f"  FAIL {message}")
     return ok
-
-
-def committed_notebooks() -> list[str]:
-    paths = (ROOT / "notebooks").rglob("*.ipynb")
-    return sorted(
-        p.relative_to(ROOT).as_posix() for p in paths if ".ipynb_checkpoints" not in p.parts
-    )
 
 
 # --- 1. 文件 ----------------------------------------------------------------------------------
@@ -350,7 +344,7 @@ def main() -> int:
     if not (SITE / "index.html").is_file():
         print("[check] no build/site/index.html: run docs/build_site.py first", file=sys.stderr)
         return 1
-    urls = check_files(committed_notebooks())
+    urls = check_files([p.relative_to(ROOT).as_posix() for p in committed_notebooks()])
     t1 = time.perf_counter()
     if not args.no_browser:
         check_browser([quote(u) for u in urls], args.chromium)
