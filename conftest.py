@@ -7,8 +7,13 @@ Shared test configuration. `pytest` collects two kinds of tests:
 
 from __future__ import annotations
 
+import copy
+import datetime
 import json
 import os
+import platform
+import re
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,18 +122,173 @@ def _save_executed_copy(nb, source: Path) -> None:
     partial.replace(target)  # 原子替换：不会留下写了一半的副本
 
 
+# ---------------------------------------------------------------------------
+# 练习的检查（issue 19）：执行参考答案笔记本时，在末尾追加一个只在 CI 里存在的 cell：
+# 运行对应章节里带 "exercise-checks" 标签的检查工具，把参考答案算出的 answer_1 … answer_5
+# 逐个交给 check()，全部必须判为正确。这样章节里的检查和参考答案不会各说各的。
+# 这个 cell 不写回提交的文件，也从执行副本里删掉（网站上看不到它）。
+# ---------------------------------------------------------------------------
+EXERCISE_CHECKS_TAG = "exercise-checks"
+INJECTED_TAG = "ci-exercise-answers"
+
+
+def chapter_of(solutions: Path) -> Path:
+    """notebooks/solutions/01_x_solutions.ipynb -> notebooks/01_x.ipynb"""
+    return solutions.parent.parent / solutions.name.replace("_solutions.ipynb", ".ipynb")
+
+
+def exercise_checks_cells(chapter: Path) -> list[str]:
+    """章节里带 exercise-checks 标签的 cell 的源码（应恰好一个；tests/test_exercise_checks.py 检查）。"""
+    if not chapter.exists():
+        return []
+    cells = json.loads(chapter.read_text(encoding="utf-8"))["cells"]
+    tagged = [c for c in cells if EXERCISE_CHECKS_TAG in c.get("metadata", {}).get("tags", [])]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in tagged]
+
+
+def exercise_checks_source(chapter: Path) -> str:
+    found = exercise_checks_cells(chapter)
+    assert len(found) == 1, f"{chapter.name}: 应恰好有一个带 {EXERCISE_CHECKS_TAG} 标签的 cell"
+    return found[0]
+
+
+def _answers_cell(chapter: Path):
+    import nbformat
+
+    code = (
+        f"# 只在 CI 中追加：把本笔记本的 answer_N 交给 {chapter.name} 的检查工具\n"
+        + exercise_checks_source(chapter)
+        + "\n\n"
+        + "_verdicts = {n: check(n, globals().get(f'answer_{n}', ...)) for n in sorted(CHECKS)}\n"
+        + "assert all(v is True for v in _verdicts.values()), (\n"
+        + f"    '参考答案没有通过 {chapter.name} 的检查：' + str(_verdicts)\n"
+        + ")\n"
+    )
+    return nbformat.v4.new_code_cell(code, metadata={"tags": [INJECTED_TAG]})
+
+
+class _ReaderWithAnswers:
+    """nbmake 在 execute() 里用 nbformat.read 读笔记本；这个替身读完后追加上面的 cell。"""
+
+    def __init__(self, chapter: Path):
+        import nbformat
+
+        self._nbformat, self._chapter = nbformat, chapter
+
+    def __getattr__(self, name):
+        return getattr(self._nbformat, name)
+
+    def read(self, *args, **kwargs):
+        nb = self._nbformat.read(*args, **kwargs)
+        nb.cells.append(_answers_cell(self._chapter))
+        return nb
+
+
+# ---------------------------------------------------------------------------
+# 警告门（issue 22）：执行输出里（stderr）出现的 DeprecationWarning / FutureWarning /
+# UserWarning 会让该笔记本的测试失败，除非它在 pyproject.toml 的
+# [[tool.pytorch-notebooks.allowed_warnings]] 里，附有理由和发出它的版本。
+# 笔记本有意演示的警告应当用 warnings.catch_warnings(record=True) 接住再打印（到 stdout），
+# 那样它不会被当成“没人注意到的警告”。
+# ---------------------------------------------------------------------------
+GATED_WARNING = re.compile(r"\b((?:Pending)?DeprecationWarning|FutureWarning|UserWarning): (.*)")
+
+
+def allowed_warnings() -> list[dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return config["tool"]["pytorch-notebooks"].get("allowed_warnings", [])
+
+
+def unexpected_warnings(nb, allowed: list[dict]) -> list[tuple[int, str]]:
+    """[(cell 序号, 警告那一行)]：stderr 里出现、又不在允许清单上的警告。"""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream" or output.get("name") != "stderr":
+                continue
+            text = output.get("text", "")
+            text = "".join(text) if isinstance(text, list) else text
+            for match in GATED_WARNING.finditer(text):
+                line = match.group(0)
+                if not any(re.search(entry["pattern"], line) for entry in allowed):
+                    found.append((index, line))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# “最后验证”（issue 22）：每个执行副本的 metadata["verified"] 记下这次运行的日期、版本、
+# 设备和该笔记本的执行用时；网站的每一页和首页的用时都从这里读，不手写。
+# ---------------------------------------------------------------------------
+def _device_name() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"CUDA: {torch.cuda.get_device_name(0)}"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "MPS"
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    model = model or platform.processor() or platform.machine()
+    return f"CPU ({model}, {os.cpu_count()} cores)"
+
+
+def run_metadata(seconds: float) -> dict:
+    import torch
+    import torchvision
+
+    return {
+        "date": datetime.date.today().isoformat(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "device": _device_name(),
+        "seconds": round(seconds, 1),
+    }
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     if not getattr(item, "nbmake", False):  # 只处理 nbmake 的笔记本测试项
         return (yield)
-    from nbmake import pytest_items
+    from nbmake import nb_run, pytest_items
+    from nbmake.nb_result import NotebookError
 
     original = pytest_items.NotebookRun
 
     class RecordingNotebookRun(original):
         def execute(self):
-            result = super().execute()
-            _save_executed_copy(result.nb, self.filename)
+            path = Path(self.filename)
+            inject = path.parent.name == "solutions" and exercise_checks_cells(chapter_of(path))
+            reader = nb_run.nbformat
+            if inject:
+                nb_run.nbformat = _ReaderWithAnswers(chapter_of(path))
+            start = time.perf_counter()
+            try:
+                result = super().execute()
+            finally:
+                nb_run.nbformat = reader
+            seconds = time.perf_counter() - start
+            if result.error is None:
+                bad = unexpected_warnings(result.nb, allowed_warnings())
+                if bad:
+                    lines = "\n".join(f"  cell {i}: {line}" for i, line in bad)
+                    result.error = NotebookError(
+                        summary=f"{len(bad)} 条不在允许清单上的警告（见 pyproject.toml 的 allowed_warnings）",
+                        trace=f"输出里有未允许的警告：\n{lines}",
+                        failing_cell_index=bad[0][0],
+                    )
+            # 网站用的副本：去掉 CI 追加的 cell，记下这次运行的元数据（测试看到的 result 不变）
+            executed = copy.deepcopy(result.nb)
+            executed.cells = [
+                c for c in executed.cells if INJECTED_TAG not in c.metadata.get("tags", [])
+            ]
+            executed.metadata["verified"] = run_metadata(seconds)
+            _save_executed_copy(executed, self.filename)
             return result
 
     pytest_items.NotebookRun = RecordingNotebookRun

@@ -1,0 +1,177 @@
+"""练习的检查工具（issue 19）：每章 `## 练习` 里带 exercise-checks 标签的那一格。
+
+What is tested here, without running any notebook (the checks cell is executed alone, in a fresh
+namespace, exactly as a learner's kernel would run it):
+- every chapter has one checks cell, self-contained, with a check for each of its 5 exercises, and each
+  exercise has an answer cell `answer_N = ...` + `check(N, answer_N)` in the committed (unanswered) form;
+- the placeholder `...` is reported as not answered (None), so the chapter runs clean in CI;
+- a typical wrong answer (WRONG below) is rejected with its intended hint, in one short line;
+- equivalent forms of the right answer (RIGHT below) are accepted;
+- the solutions notebook defines every `answer_N`.
+The other half runs in CI with the notebooks: conftest.py appends a cell to each solutions notebook
+that feeds its computed `answer_N` to the chapter's checks and asserts they are all accepted.
+"""
+
+import contextlib
+import io
+import re
+
+import pytest
+import torch  # noqa: F401  (WRONG / RIGHT 里的答案可以是张量)
+
+from conftest import (
+    EXERCISE_CHECKS_TAG,
+    NOTEBOOK_DIR,
+    NOTEBOOKS,
+    exercise_checks_source,
+)
+
+CHAPTERS = {
+    nb.name[:2]: nb
+    for nb in NOTEBOOKS
+    if not nb.is_solutions
+    and (NOTEBOOK_DIR / "solutions" / nb.name.replace(".ipynb", "_solutions.ipynb")).exists()
+}
+ANSWER_CELL = re.compile(r"answer_(\d+) = \.\.\.(?:  # [^\n]*)?\ncheck\(\1, answer_\1\)\n?")
+
+# (练习编号, 学习者常见的错误答案, 提示里应有的一段话)。每道题至少一条。
+WRONG: dict[str, list[tuple]] = {
+    # --- 01 begin ---
+    "01": [],
+    # --- 01 end ---
+    # --- 02 begin ---
+    "02": [],
+    # --- 02 end ---
+    # --- 03 begin ---
+    "03": [],
+    # --- 03 end ---
+    # --- 04 begin ---
+    "04": [],
+    # --- 04 end ---
+}
+
+# (练习编号, 正确答案的另一种等价写法)：取整、张量还是 Python 数等都应被接受。
+RIGHT: dict[str, list[tuple]] = {
+    # --- 01 right begin ---
+    "01": [],
+    # --- 01 right end ---
+    # --- 02 right begin ---
+    "02": [],
+    # --- 02 right end ---
+    # --- 03 right begin ---
+    "03": [],
+    # --- 03 right end ---
+    # --- 04 right begin ---
+    "04": [],
+    # --- 04 right end ---
+}
+
+_namespaces: dict[str, dict] = {}
+
+
+def checks_namespace(chapter: str) -> dict:
+    """在全新的命名空间里执行该章的检查工具 cell（只执行一次）。"""
+    if chapter not in _namespaces:
+        namespace: dict = {}
+        exec(exercise_checks_source(CHAPTERS[chapter].path), namespace)  # noqa: S102
+        _namespaces[chapter] = namespace
+    return _namespaces[chapter]
+
+
+def run_check(chapter: str, number: int, answer) -> tuple[object, str]:
+    """调用 check(number, answer)，返回 (结果, 打印出的文字)。"""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        verdict = checks_namespace(chapter)["check"](number, answer)
+    return verdict, out.getvalue()
+
+
+def answer_cells(chapter: str) -> dict[int, int]:
+    """{练习编号: cell 序号}：章节里形如 `answer_N = ...` + `check(N, answer_N)` 的答案格。"""
+    found = {}
+    for index, cell in enumerate(CHAPTERS[chapter].cells):
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code" and src.lstrip().startswith("answer_"):
+            match = ANSWER_CELL.fullmatch(src.strip() + "\n")
+            assert match, (
+                f"{chapter} cell {index}: 答案格应只有 `answer_N = ...  # 提示` 和 `check(N, answer_N)`"
+            )
+            found[int(match.group(1))] = index
+    return found
+
+
+def test_every_chapter_has_exercises():
+    assert sorted(CHAPTERS) == ["01", "02", "03", "04"], sorted(CHAPTERS)
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_checks_cell_is_self_contained_and_covers_every_exercise(chapter):
+    cells = CHAPTERS[chapter].cells
+    tagged = [
+        i
+        for i, c in enumerate(cells)
+        if EXERCISE_CHECKS_TAG in c.get("metadata", {}).get("tags", [])
+    ]
+    assert len(tagged) == 1, f"{chapter}: 应恰好有一个带 {EXERCISE_CHECKS_TAG} 标签的 cell"
+    src = exercise_checks_source(CHAPTERS[chapter].path)
+    assert "不必细看" in src.splitlines()[0], "检查工具的第一行应写明“不必细看”"
+    namespace = checks_namespace(chapter)  # 单独执行不报错：不依赖章节里的变量
+    numbers = sorted(namespace["CHECKS"])
+    assert numbers == [1, 2, 3, 4, 5], f"{chapter}: CHECKS 应覆盖练习 1-5，实为 {numbers}"
+    cells_by_number = answer_cells(chapter)
+    assert sorted(cells_by_number) == numbers, (
+        f"{chapter}: 每道练习应有一个答案格，实为 {sorted(cells_by_number)}"
+    )
+    assert all(index > tagged[0] for index in cells_by_number.values()), "答案格应在检查工具之后"
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_unanswered_is_neutral(chapter):
+    for number in checks_namespace(chapter)["CHECKS"]:
+        verdict, printed = run_check(chapter, number, ...)
+        assert verdict is None, f"{chapter} 练习 {number}: 未作答应返回 None，得到 {verdict!r}"
+        assert "还没作答" in printed and "✗" not in printed
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_every_exercise_has_a_typical_wrong_answer(chapter):
+    covered = {number for number, *_ in WRONG[chapter]}
+    missing = set(checks_namespace(chapter)["CHECKS"]) - covered
+    assert not missing, f"{chapter}: 练习 {sorted(missing)} 还没有典型错误答案（WRONG）"
+
+
+def _cases(table):
+    return [
+        pytest.param(chapter, *case, id=f"{chapter}-ex{case[0]}-{i}")
+        for chapter, cases in table.items()
+        for i, case in enumerate(cases)
+    ]
+
+
+@pytest.mark.parametrize(("chapter", "number", "answer", "hint"), _cases(WRONG))
+def test_wrong_answer_gets_its_hint(chapter, number, answer, hint):
+    verdict, printed = run_check(chapter, number, answer)
+    assert verdict is False, (
+        f"{chapter} 练习 {number}: {answer!r} 应判为错，得到 {verdict!r}：{printed}"
+    )
+    assert hint in printed, f"{chapter} 练习 {number}: 提示应含“{hint}”，实际：{printed}"
+    assert printed.count("\n") == 1 and len(printed) <= 160, f"反馈应是简短的一行：{printed!r}"
+
+
+@pytest.mark.parametrize(("chapter", "number", "answer"), _cases(RIGHT))
+def test_equivalent_right_answer_is_accepted(chapter, number, answer):
+    verdict, printed = run_check(chapter, number, answer)
+    assert verdict is True, f"{chapter} 练习 {number}: {answer!r} 应判为对：{printed}"
+    assert printed.count("\n") == 1 and len(printed) <= 160, f"反馈应是简短的一行：{printed!r}"
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
+def test_solutions_define_every_answer(chapter):
+    solutions = (
+        NOTEBOOK_DIR / "solutions" / CHAPTERS[chapter].name.replace(".ipynb", "_solutions.ipynb")
+    )
+    text = solutions.read_text(encoding="utf-8")
+    for number in checks_namespace(chapter)["CHECKS"]:
+        assert re.search(rf"\banswer_{number}\s*=", text), (
+            f"{solutions.name} 应算出 answer_{number}"
+        )
