@@ -137,6 +137,39 @@ def test_markdown_renders_without_literal_emphasis(notebook):
     )
 
 
+# 段落里两个中文字符（含全角标点）之间的换行：JupyterLab 把它显示成一个多余的空格
+# （“（computation graph）， 然后用”）。只看同一段落里的软换行，标题、表格、列表项之间的换行不算。
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"([{_CJK}])\n([{_CJK}])")
+
+
+def cjk_line_breaks(markdown: str) -> list[str]:
+    """段落内夹在两个中文字符之间的换行（附上下文）。"""
+    hits = []
+    for token in _MARKDOWN.parse(_MATH.sub("MATH", markdown)):
+        if token.type == "inline":
+            text = token.content
+            hits += [text[max(0, m.start() - 8) : m.end() + 8] for m in _CJK_BREAK.finditer(text)]
+    return hits
+
+
+def test_cjk_line_break_detector():
+    assert cjk_line_breaks("先建计算图，\n然后反向传播。")
+    assert cjk_line_breaks("- 列表项里\n  接着写")
+    assert cjk_line_breaks("## 标题\n正文紧接着标题") == []
+    assert cjk_line_breaks("第一段。\n\n第二段。") == []
+    assert cjk_line_breaks("英文结尾 word\n中文开头") == []
+
+
+def test_no_line_break_between_chinese_characters(notebook):
+    bad = {
+        i: hits
+        for i, cell in enumerate(notebook.cells)
+        if cell["cell_type"] == "markdown" and (hits := cjk_line_breaks(source(cell)))
+    }
+    assert not bad, f"line breaks inside Chinese sentences show as stray spaces; join them: {bad}"
+
+
 # ---------------------------------------------------------------------------
 # 版本检查：每个笔记本的第一个代码 cell 在做任何事之前，按 requirements.txt 的下限检查版本。
 def requirement_lower_bounds() -> dict[str, str]:
