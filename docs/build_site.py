@@ -192,6 +192,138 @@ def home_page(staged: dict[str, str]) -> str:
     return "\n".join(parts)
 
 
+# --- 最后验证与 PDF 链接（issue 22） -------------------------------------------------------------
+# conftest.py 给每个执行副本写 metadata["verified"]：日期、Python/torch/torchvision 版本、设备、
+# 该笔记本的执行秒数。每页顶部的“最后验证”一行和首页表格里的用时只从这里读，从不手写；
+# 缺了它（或格式不对）网站就不生成。docs/check_site.py 逐页核对。
+
+VERIFIED_KEYS = ("date", "python", "torch", "torchvision", "device", "seconds")
+BOOK_PDF = "pytorch-notebooks.pdf"  # docs/build_pdf.py 写到 build/site/ 下
+SOLUTIONS_PDF = "pytorch-notebooks-solutions.pdf"
+
+
+def verified_of(metadata: dict) -> dict:
+    """执行副本的 metadata["verified"]；缺少或不完整时抛 ValueError（绝不补一个值）。"""
+    verified = metadata.get("verified")
+    if not isinstance(verified, dict):
+        raise ValueError("no 'verified' metadata (conftest.py writes it when pytest executes it)")
+    missing = [k for k in VERIFIED_KEYS if verified.get(k) in (None, "")]
+    if missing:
+        raise ValueError(f"'verified' metadata lacks {missing}")
+    if not isinstance(verified["seconds"], (int, float)) or verified["seconds"] < 0:
+        raise ValueError(f"'verified' seconds is not a duration: {verified['seconds']!r}")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(verified["date"])):
+        raise ValueError(f"'verified' date is not YYYY-MM-DD: {verified['date']!r}")
+    return verified
+
+
+def check_verified(notebooks: list[Path]) -> list[str]:
+    problems = []
+    for path in notebooks:
+        executed = EXECUTED / path.relative_to(ROOT)
+        if executed.is_file():
+            try:
+                verified_of(json.loads(executed.read_text(encoding="utf-8"))["metadata"])
+            except ValueError as exc:
+                problems.append(f"{path.relative_to(ROOT)}: {exc}")
+    return problems
+
+
+def format_seconds(seconds: float) -> str:
+    """“约 4 秒”“约 119 秒”“约 3.5 分钟”：与 README 表格同样的粗细。"""
+    if seconds < 1:
+        return "不到 1 秒"
+    if seconds < 150:
+        return f"约 {seconds:.0f} 秒"
+    return f"约 {seconds / 60:.1f} 分钟"
+
+
+def device_text(device: str) -> str:
+    """设备名里的括号换成全角：CPU (AMD EPYC 7B13, 2 cores) → CPU（AMD EPYC 7B13, 2 cores）。"""
+    return re.sub(r"^(\S+) \((.*)\)$", r"\1（\2）", device)
+
+
+def is_gpu(device: str) -> bool:
+    return not device.startswith("CPU")
+
+
+def stamp_text(verified: dict) -> str:
+    return (
+        f"最后验证：{verified['date']} · Python {verified['python']} · torch {verified['torch']}"
+        f" · torchvision {verified['torchvision']} · {device_text(verified['device'])}"
+        f" · 本页执行用时{format_seconds(verified['seconds'])}"
+    )
+
+
+def add_stamp(nb, verified: dict) -> None:
+    """在第一个 cell 的标题和 Colab 徽章那一段之后插入“最后验证”一行（div.nb-verified）。"""
+    block = f"```{{container}} nb-verified\n{stamp_text(verified)}\n```"
+    lines = nb.cells[0].source.split("\n")
+    at = next((i for i, line in enumerate(lines) if "colab.research.google.com" in line), 0)
+    while at + 1 < len(lines) and lines[at + 1].strip():
+        at += 1  # 徽章所在段落的末行（没有徽章时：标题所在段落）
+    lines[at + 1 : at + 1] = ["", block, ""]
+    nb.cells[0].source = "\n".join(lines)
+
+
+def _cells(row: str) -> list[str]:
+    return row.strip().strip("|").split("|")
+
+
+def measured_home_page(home: str, verified: dict[str, dict]) -> str:
+    """首页：README 表格里 “CPU 用时”/“GPU 用时” 两列换成这次运行测出的用时（GPU 上跑的
+    写进 GPU 列），表格下说明用时来自哪次运行；开头加“下载 PDF”。README 本身不变。"""
+    lines = home.split("\n")
+    columns: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if not line.startswith("|"):
+            columns = {}
+            continue
+        if i + 1 < len(lines) and re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", lines[i + 1].strip()):
+            columns = {c.strip(): k for k, c in enumerate(_cells(line))}  # 表头
+            continue
+        link = re.search(r"\]\((notebooks/[^)#\s]+\.ipynb)\)", line)
+        if not link or link.group(1) not in verified or "CPU 用时" not in columns:
+            continue
+        v = verified[link.group(1)]
+        cells = _cells(line)
+        text = format_seconds(v["seconds"])
+        if not is_gpu(v["device"]):
+            cells[columns["CPU 用时"]] = f" {text} "
+        elif "GPU 用时" in columns:
+            cells[columns["GPU 用时"]] = f" {text} "
+        else:
+            cells[columns["CPU 用时"]] = f" {text}（{device_text(v['device'])}） "
+        lines[i] = "|" + "|".join(cells) + "|"
+    home = "\n".join(lines)
+
+    runs = sorted(
+        {
+            (v["date"], device_text(v["device"]), v["python"], v["torch"], v["torchvision"])
+            for v in verified.values()
+        }
+    )
+    if runs:
+        where = "；".join(
+            f"{date}，{device}，Python {py}，torch {torch}，torchvision {tv}"
+            for date, device, py, torch, tv in runs
+        )
+        note = (
+            "本站表格里的用时是生成本站的那次运行实测的每个笔记本的执行时间（"
+            + where
+            + "），每页开头的“最后验证”一行也来自这次运行。"
+        )
+        at = home.find("```{toctree}")
+        home = home[:at] + note + "\n\n" + home[at:] if at >= 0 else home + "\n\n" + note + "\n"
+    pdf = (
+        f'<a class="reference external pdf-download" href="{BOOK_PDF}">下载 PDF</a>'
+        f"（全书一个文件；参考答案另成一册："
+        f'<a class="reference external pdf-download" href="{SOLUTIONS_PDF}">参考答案 PDF</a>）'
+    )
+    head, sep, rest = home.partition("\n\n")  # 标题之后
+    return f"{head}{sep}{pdf}\n\n{rest}"
+
+
 # --- 构建 ----------------------------------------------------------------------------------
 
 
@@ -199,6 +331,7 @@ def stage(notebooks: list[Path]) -> dict[str, str]:
     shutil.rmtree(STAGE, ignore_errors=True)
     STAGE.mkdir(parents=True)
     staged: dict[str, str] = {}
+    verified: dict[str, dict] = {}
     pages = {p.relative_to(ROOT).as_posix() for p in notebooks}
     for path in notebooks:
         rel = path.relative_to(ROOT).as_posix()
@@ -207,6 +340,11 @@ def stage(notebooks: list[Path]) -> dict[str, str]:
             continue  # 只在 --preview 时会走到这里
         nb = nbformat.read(executed, as_version=4)
         render_widgets_as_text(nb)
+        try:
+            verified[rel] = verified_of(nb.metadata)
+            add_stamp(nb, verified[rel])
+        except ValueError:
+            pass  # 只在 --preview 时会走到这里（main() 已经报告过）
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 cell.source = link_repo_files(cell.source, os.path.dirname(rel), pages)
@@ -214,7 +352,8 @@ def stage(notebooks: list[Path]) -> dict[str, str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
         staged[rel] = title_of(nb)
-    (STAGE / "index.md").write_text(home_page(staged), encoding="utf-8")
+    home = measured_home_page(home_page(staged), verified)
+    (STAGE / "index.md").write_text(home, encoding="utf-8")
     return staged
 
 
@@ -230,7 +369,7 @@ def main() -> int:
     t0 = time.perf_counter()
 
     notebooks = committed_notebooks()
-    problems = check_executed_copies(notebooks)
+    problems = check_executed_copies(notebooks) + check_verified(notebooks)
     if problems:
         print("[site] executed copies missing or stale (run `pytest` first):", file=sys.stderr)
         for line in problems:
