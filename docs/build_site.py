@@ -189,7 +189,27 @@ def home_page(staged: dict[str, str]) -> str:
         if docs:
             entries = "\n".join(rel.removesuffix(".ipynb") for rel in docs)
             parts += [f"```{{toctree}}\n:hidden:\n:caption: {caption}\n\n{entries}\n```", ""]
+    if (STAGE / GLOSSARY_PAGE).is_file():
+        parts += [
+            f"[中英术语表]({GLOSSARY_PAGE})：本书讲到的每个术语（中文、English），链接到讲它的那一节。",
+            "",
+            f"```{{toctree}}\n:hidden:\n:caption: 术语表\n\n{GLOSSARY_PAGE.removesuffix('.md')}\n```",
+            "",
+        ]
     return "\n".join(parts)
+
+
+# --- 术语表 --------------------------------------------------------------------------------
+GLOSSARY_PAGE = "glossary.md"
+
+
+def stage_glossary(staged: dict[str, str]) -> None:  # 不加进 staged：那里只有笔记本
+    """术语表页（docs/glossary.csv → glossary.md），链接到各笔记本里讲每个术语的那一节。"""
+    import glossary  # docs/glossary.py（与本脚本同目录）
+
+    titles = {rel.removeprefix("notebooks/"): title for rel, title in staged.items()}
+    page = glossary.page_markdown(glossary.load(), titles)
+    (STAGE / GLOSSARY_PAGE).write_text(page, encoding="utf-8")
 
 
 # --- 最后验证与 PDF 链接（issue 22） -------------------------------------------------------------
@@ -352,6 +372,7 @@ def stage(notebooks: list[Path]) -> dict[str, str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
         staged[rel] = title_of(nb)
+    stage_glossary(staged)
     home = measured_home_page(home_page(staged), verified)
     (STAGE / "index.md").write_text(home, encoding="utf-8")
     return staged

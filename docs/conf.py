@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,9 @@ from sphinx.search.zh import SearchChinese
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
+sys.path.insert(0, str(DOCS))
+import glossary  # noqa: E402  (docs/glossary.py: the glossary, and the words search needs)
+
 GITHUB_REPO = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
     "pytorch-notebooks"
 ]["github_repo"]
@@ -40,7 +44,8 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 # -- myst / myst-nb -----------------------------------------------------------------------
 # 笔记本里的公式是 $…$ 和 $$…$$（dollarmath），也可能有 \begin{align} 等（amsmath）。
 myst_enable_extensions = ["dollarmath", "amsmath"]
-myst_heading_anchors = 3
+# 标题锚点（#112-更好的训练配方）一直到 ####：术语表链接到讲每个术语的那一节。
+myst_heading_anchors = 4
 # 只读 build/executed/ 里 pytest 执行过的副本，绝不在这里再执行一遍。
 nb_execution_mode = "off"
 # 不从 CDN 加载 ipywidgets 的 require.js / html-manager。
@@ -71,11 +76,13 @@ html_theme_options = {
     "navbar_persistent": [],
 }
 
-# 中文搜索：Sphinx 用 jieba 给索引分词。jieba 默认把“反向传播”切成“反向”“传播”，
-# 而浏览器里的搜索框不分词，所以 search_dict.txt 补充本教程的术语（加到 jieba 的默认词典上）。
+# 中文搜索：Sphinx 用 jieba 给索引分词，而浏览器里的搜索框不分词：输入的词只有在索引里
+# 整个存在（三个字以上时，或是索引里某个词的一部分）才找得到。jieba 默认把“标签平滑”切成
+# “标签”“平滑”，所以下面的 SearchChineseGlossary 把术语表（docs/glossary.csv，唯一的来源）
+# 里的每个术语和它的各个部分加进出现它的每一页的索引。
 html_search_language = "zh"
-# search_dict.txt：每行一个词，不能写注释（jieba 会把注释当成词）。
-html_search_options = {"dict": str(DOCS / "search_dict.txt")}
+# "dict" 为空：不让 Sphinx 把 jieba 的默认词典当作用户词典再加载一遍（慢，且没有用处）。
+html_search_options = {"dict": ""}
 # jieba 把词典缓存写到 build/（而不是系统临时目录），也不打印加载信息。
 jieba.setLogLevel(logging.WARNING)
 jieba.dt.tmp_dir = str(ROOT / "build")
@@ -151,6 +158,7 @@ def rewrite_page(app, pagename, templatename, context, doctree) -> None:
 # 中文字符或全角标点时去掉这个换行，和 JupyterLab 之外的中文排版习惯一致；代码、公式不动。
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 CJK_BREAK = re.compile(f"(?<=[{CJK}])\n(?=[{CJK}])")
+CJK_CHAR = re.compile(f"[{glossary.CJK}]")
 
 
 def join_cjk_lines(app, doctree) -> None:
@@ -175,8 +183,16 @@ def join_cjk_lines(app, doctree) -> None:
                 parent.replace(text, nodes.Text(joined))
 
 
-class SearchChineseStemmerFix(SearchChinese):
-    """Sphinx 9.0 的中文搜索在浏览器里报 “ChineseStemmer is not defined”，搜索永远停在“正在搜索”。
+class SearchChineseGlossary(SearchChinese):
+    """中文搜索，加上术语表；并绕过 Sphinx 9.0 的一个缺陷（见下）。
+
+    Glossary: wherever a glossary term occurs in a page's text, the page's index also gets the
+    term, its pieces and its jieba parts (glossary.search_words), so typing 标签平滑, 平滑 or
+    归一化 into the search box finds the chapter that explains it. One-character terms (秩, 轮,
+    批, 块) are kept too, although Chinese search drops one-character words otherwise.
+    check_site.py searches every glossary term in the browser.
+
+    Sphinx 9.0 的中文搜索在浏览器里报 “ChineseStemmer is not defined”，搜索永远停在“正在搜索”。
 
     Sphinx 9.0.x (the last release for Python 3.11) writes `window.Stemmer = ChineseStemmer;`
     into language_data.js, but zh search ships the *English* stemmer (english-stemmer.js), so
@@ -188,9 +204,25 @@ class SearchChineseStemmerFix(SearchChinese):
 
     language_name = "English"
 
+    def __init__(self, options: dict[str, str]) -> None:
+        super().__init__(options)
+        self.glossary_words = glossary.search_words(glossary.load())
+        self.single = {w for ws in self.glossary_words.values() for w in ws if len(w) == 1}
+
+    def split(self, input: str) -> list[str]:
+        words = super().split(input)
+        if CJK_CHAR.search(input):
+            for term, extra in self.glossary_words.items():
+                if term in input:
+                    words.extend(extra)
+        return words
+
+    def word_filter(self, stemmed_word: str) -> bool:
+        return super().word_filter(stemmed_word) or stemmed_word in self.single
+
 
 def setup(app):
-    app.add_search_language(SearchChineseStemmerFix)
+    app.add_search_language(SearchChineseGlossary)
     app.connect("doctree-read", join_cjk_lines)
     app.connect("html-page-context", rewrite_page)
     app.connect("build-finished", copy_mathjax)

@@ -1,0 +1,407 @@
+"""中英术语表（glossary）：唯一的来源是 docs/glossary.csv。
+
+The book's glossary. docs/glossary.csv is the only list of terms; everything else is derived
+from it: the glossary page of the website (build_site.py), the words the site's search index
+keeps whole (conf.py), the terms check_site.py searches for in the browser, and the checks in
+tests/test_glossary.py.
+
+glossary.csv has one row per term, columns
+    中文      the Chinese term, as the notebook writes it at its first use
+    English   the English term written in the parentheses after it
+    笔记本    the notebook that explains it, relative to notebooks/ (e.g. 03_cifar10_blitz.ipynb)
+    小节      the heading of the section that explains it, exactly as in the notebook, without
+              the leading #s (e.g. 11.2 更好的训练配方); the glossary page links to that heading
+    又作      other English spellings used for the same term elsewhere, separated by ';'
+              (e.g. computation graph for 计算图 / computational graph); may be empty
+
+A term is *introduced* in a notebook's Markdown by the house convention 中文（English）, or,
+inside a full-width parenthesis, as 中文，English (e.g. （这叫反向传播，backpropagation）).
+What counts as an introduction is decided by `introductions` below; the rule, in short: the
+parenthesis starts with (or the comma form has) a plain English phrase -- Latin letters, digits,
+spaces, ' - – + / . -- containing a word of two or more letters and a lowercase letter. So code
+(`...`), maths ($...$), explanations in Chinese, lists (a、b) and all-capitals abbreviations
+such as （CPU）、（SGD）、（FLOP） are not term introductions. NOT_TERMS lists the few names that
+pass that rule but are not terms the book teaches.
+
+A glossary row covers an introduction when the text before the "（" ends with its 中文 (so
+"我们用反向传播（backpropagation）" is covered by 反向传播) and the English is its English or
+one of its 又作 (case-insensitive).
+
+    python docs/glossary.py --missing   # introductions that no row covers (file, section), and
+                                        # rows whose section no longer has the term; exit 1 if any
+    python docs/glossary.py --draft     # the same introductions as ready-to-edit CSV rows
+
+Standard library only: tests/test_glossary.py imports this in every test environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+NOTEBOOKS = ROOT / "notebooks"
+GLOSSARY = DOCS / "glossary.csv"
+COLUMNS = ["中文", "English", "笔记本", "小节", "又作"]
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+# 一个“英文术语”：字母开头，只含字母、数字、空格和 ' ’ - – + / .
+PHRASE = r"[A-Za-z][A-Za-z0-9'’\-–+/. ]*"
+FIRST_PHRASE = re.compile(rf"^\s*({PHRASE}?)\s*(?:[，,；;：:]|$)")
+COMMA_FORM = re.compile(rf"([{CJK}]+)，\s*({PHRASE}?)\s*(?=[，,；;：:]|$)")
+PAREN = re.compile(r"（([^（）]*)）")
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+# Names that pass the phrase rule but are not terms the book teaches (software and documents).
+NOT_TERMS = {
+    "ATen": "PyTorch's C++ tensor library, named in passing in 01",
+    "oneDNN": "Intel's CPU convolution library, named in passing in 03 §12",
+    "PyTorch documentation": "a reference to the official documentation, not a term",
+}
+# Single parentheses that gloss a description rather than a Chinese term: (notebook, English).
+NOT_INTRODUCTIONS = {
+    ("01_tensor_basics.ipynb", "define-by-run"): "glosses 计算图在运行时才一步步记录下来; the "
+    "term itself is 动态图, introduced in 04",
+}
+
+
+def is_term(phrase: str) -> bool:
+    """A plain English phrase that names a concept: not an abbreviation, not code."""
+    phrase = phrase.strip()
+    return (
+        len(phrase) >= 2
+        and re.search(r"\b[A-Za-z]{2,}\b", phrase) is not None  # a real word (not float32)
+        and re.search(r"[a-z]", phrase) is not None  # all capitals = abbreviation (CPU, SGD)
+        and phrase not in NOT_TERMS
+    )
+
+
+def plain(markdown: str) -> str:
+    """Markdown inline markup that can sit between a term and its parenthesis, removed."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)  # [text](url) → text
+    # **粗体**、“引号”：去掉，“死”单元 → 死单元
+    return re.sub(r"\*\*|__|[“”]", "", text)
+
+
+@dataclass
+class Section:
+    level: int
+    title: str  # heading text as written (without the #s)
+    slug: str  # the anchor myst-parser gives it (github style, unique in the page)
+    text: str = ""  # plain Markdown of this section and its subsections
+
+
+@dataclass
+class Intro:
+    notebook: str  # relative to notebooks/
+    section: str
+    before: str  # text of the line before the "（"
+    en: str
+
+    @property
+    def run(self) -> str:
+        """The Chinese characters right before the parenthesis (the term, maybe more)."""
+        m = re.search(rf"[{CJK}]+$", self.before)
+        return m.group(0) if m else ""
+
+
+@dataclass
+class Entry:
+    zh: str
+    en: str
+    notebook: str
+    section: str
+    aliases: list[str] = field(default_factory=list)
+    line: int = 0
+
+    def english(self) -> list[str]:
+        return [self.en, *self.aliases]
+
+    def covers(self, intro: Intro) -> bool:
+        return intro.before.endswith(self.zh) and intro.en.lower() in {
+            e.lower() for e in self.english()
+        }
+
+
+# --- 笔记本 -------------------------------------------------------------------------------
+
+
+def notebook_paths() -> list[Path]:
+    """Chapters first (01, 02, ..., appendices), then solutions: the book's reading order."""
+    paths = [p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
+    return sorted(paths, key=lambda p: ("solutions" in p.parts, p.as_posix()))
+
+
+def rel(path: Path) -> str:
+    """notebooks/03_x.ipynb → 03_x.ipynb (a file elsewhere, e.g. in a test: its name)."""
+    return path.relative_to(NOTEBOOKS).as_posix() if path.is_relative_to(NOTEBOOKS) else path.name
+
+
+def markdown_cells(path: Path) -> list[str]:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c["cell_type"] == "markdown"
+    ]
+
+
+def github_slug(title: str) -> str:
+    """myst-parser's github_slugify of the heading's rendered text (myst_parser/slugs.py)."""
+    text = re.sub(r"`([^`]*)`", r"\1", plain(title)).replace("*", "")
+    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", text.lower().replace(" ", "-"))
+
+
+@functools.lru_cache(maxsize=64)
+def sections(path: Path, anchor_levels: int = 4) -> list[Section]:
+    """Every heading of the notebook's Markdown cells, with the text of its section.
+
+    A section runs from its heading to the next heading of the same or a higher level, so it
+    includes its subsections. Slugs are made unique in page order like myst-parser's
+    unique_slug (x, x-1, x-2, ...), for headings down to `anchor_levels` (conf.py's
+    myst_heading_anchors); deeper ones get none.
+    """
+    lines: list[str] = []
+    heads: list[tuple[int, int, str]] = []  # (line index, level, title)
+    for cell in markdown_cells(path):
+        in_fence = False
+        for line in cell.splitlines():
+            if line.lstrip().startswith(("```", "~~~")):
+                in_fence = not in_fence
+            m = None if in_fence else HEADING.match(line)
+            if m:
+                heads.append((len(lines), len(m.group(1)), m.group(2)))
+            lines.append(line)
+    result: list[Section] = []
+    slugs: set[str] = set()
+    for k, (start, level, title) in enumerate(heads):
+        end = next((i for i, lv, _ in heads[k + 1 :] if lv <= level), len(lines))
+        slug = ""
+        if level <= anchor_levels:
+            base = slug = github_slug(title)
+            i = 1
+            while slug in slugs:
+                slug, i = f"{base}-{i}", i + 1
+            slugs.add(slug)
+        result.append(Section(level, title, slug, plain("\n".join(lines[start:end]))))
+    return result
+
+
+def introductions(path: Path) -> list[Intro]:
+    """Every 中文（English） / （中文，English） term introduction in the notebook's Markdown."""
+    intros = []
+    section = ""
+    for cell in markdown_cells(path):
+        for line in plain(cell).splitlines():
+            m = HEADING.match(line)
+            if m:
+                section = m.group(2)
+            for paren in PAREN.finditer(line):
+                content = paren.group(1)
+                first = FIRST_PHRASE.match(content)
+                if first and is_term(first.group(1)):
+                    before = line[: paren.start()]
+                    if re.search(rf"[{CJK}]$", before):
+                        intros.append(Intro(rel(path), section, before, first.group(1).strip()))
+                for inner in COMMA_FORM.finditer(content):
+                    if is_term(inner.group(2)):
+                        before = content[: inner.end(1)]
+                        intros.append(Intro(rel(path), section, before, inner.group(2)))
+    return intros
+
+
+# --- 术语表 -------------------------------------------------------------------------------
+
+
+def load(path: Path = GLOSSARY) -> list[Entry]:
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        if header != COLUMNS:
+            raise ValueError(f"{path.name}: the header must be {','.join(COLUMNS)}, not {header}")
+        entries = []
+        for number, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(COLUMNS):
+                raise ValueError(f"{path.name}:{number}: {len(row)} columns, expected 5: {row}")
+            zh, en, notebook, section, aliases = (cell.strip() for cell in row)
+            entries.append(
+                Entry(
+                    zh,
+                    en,
+                    notebook,
+                    section,
+                    [a.strip() for a in aliases.split(";") if a.strip()],
+                    number,
+                )
+            )
+    return entries
+
+
+def problems(entries: list[Entry]) -> list[str]:
+    """Rows that are malformed or no longer true of the notebooks (each message names the row)."""
+    out = []
+    seen: dict[str, int] = {}
+    cache: dict[str, list[Section]] = {}
+    for e in entries:
+        where = f"glossary.csv:{e.line} {e.zh}（{e.en}）"
+        if not (e.zh and e.en and e.notebook and e.section):
+            out.append(f"{where}: 中文, English, 笔记本 and 小节 are all required")
+            continue
+        if re.search(rf"[^{CJK}A-Za-z0-9 +\-·/]", e.zh) or not re.search(f"[{CJK}]", e.zh):
+            out.append(f"{where}: 中文 must be Chinese characters (no punctuation)")
+        if e.zh in seen:
+            out.append(f"{where}: 中文 already on line {seen[e.zh]}")
+        seen[e.zh] = e.line
+        path = NOTEBOOKS / e.notebook
+        if not path.is_file():
+            out.append(f"{where}: no notebook notebooks/{e.notebook}")
+            continue
+        if e.notebook not in cache:
+            cache[e.notebook] = sections(path)
+        matching = [s for s in cache[e.notebook] if s.title == e.section]
+        if not matching:
+            out.append(f"{where}: notebooks/{e.notebook} has no heading '{e.section}'")
+            continue
+        text = matching[0].text
+        if e.zh not in text:
+            out.append(f"{where}: '{e.zh}' does not appear in {e.notebook} '{e.section}'")
+        if e.en.lower() not in text.lower():
+            out.append(f"{where}: '{e.en}' does not appear in {e.notebook} '{e.section}'")
+        if not matching[0].slug:
+            out.append(f"{where}: '{e.section}' is too deep to have an anchor to link to")
+    return out
+
+
+def missing(entries: list[Entry]) -> list[Intro]:
+    """Term introductions in the notebooks that no glossary row covers."""
+    return [
+        intro
+        for path in notebook_paths()
+        for intro in introductions(path)
+        if (intro.notebook, intro.en) not in NOT_INTRODUCTIONS
+        and not any(e.covers(intro) for e in entries)
+    ]
+
+
+def chapter_order(entries: list[Entry]) -> list[tuple[str, list[tuple[Entry, Section]]]]:
+    """[(notebook, [(entry, its section), ...]), ...] in reading order (notebook, section)."""
+    order = {rel(p): i for i, p in enumerate(notebook_paths())}
+    grouped: dict[str, list[tuple[Entry, Section]]] = {}
+    for e in entries:
+        secs = sections(NOTEBOOKS / e.notebook)
+        index = next(i for i, s in enumerate(secs) if s.title == e.section)
+        grouped.setdefault(e.notebook, []).append((e, secs[index], index))
+    return [
+        (nb, [(e, s) for e, s, _ in sorted(rows, key=lambda r: (r[2], r[0].line))])
+        for nb, rows in sorted(grouped.items(), key=lambda kv: order.get(kv[0], 1e9))
+    ]
+
+
+# --- 搜索 -------------------------------------------------------------------------------
+
+QUERY_SPLIT = re.compile(r"[^\w]+")  # searchtools.js splitQuery: runs of letters/digits/_
+
+
+def search_words(entries: list[Entry]) -> dict[str, list[str]]:
+    """{中文 term: the words the search index gets on every page where the term appears}.
+
+    Sphinx's search box does not segment what the reader types: a query word is found only if
+    the index holds it whole (or, for three characters or more, holds a word containing it).
+    So every page that contains a glossary term gets, besides jieba's segmentation of its text:
+    the term itself, its pieces as the search box splits them (KL 散度 → KL, 散度), and the
+    words of two or more characters that jieba's search-engine mode cuts each piece into
+    (标签平滑 → 标签, 平滑; 全局平均池化 → 全局, 平均, 池化), so that parts of a long term are
+    found too. jieba's own dictionary is used as it is (a private copy, nothing added), so the
+    result does not depend on what ran before. Needs jieba (a site dependency); its cache goes
+    to build/.
+    """
+    import jieba
+
+    cutter = jieba.Tokenizer()
+    cutter.tmp_dir = str(ROOT / "build")
+    words = {}
+    for e in entries:
+        pieces = [p for p in QUERY_SPLIT.split(e.zh) if p]
+        found = [e.zh, *pieces]
+        for piece in pieces:
+            found += [w for w in cutter.cut_for_search(piece) if len(w.strip()) > 1]
+        words[e.zh] = list(dict.fromkeys(found))
+    return words
+
+
+def search_queries(entries: list[Entry]) -> list[tuple[str, str, str]]:
+    """(query, expected page, why) for every term: 中文, English, 又作, and the parts of 中文."""
+    words = search_words(entries)
+    queries = []
+    for e in entries:
+        page = "notebooks/" + e.notebook.removesuffix(".ipynb")
+        queries += [(q, page, f"{e.zh}（{e.en}）") for q in [e.zh, e.en, *e.aliases]]
+        queries += [(w, page, f"part of {e.zh}") for w in words[e.zh] if w != e.zh]
+    return list(dict.fromkeys(queries))
+
+
+def page_markdown(entries: list[Entry], titles: dict[str, str]) -> str:
+    """The glossary page (MyST Markdown), one table per notebook in reading order.
+
+    `titles` maps a notebook (relative to notebooks/) to its title. Each 中文 links to the
+    heading of the section that explains it (the anchor myst-parser gives that heading).
+    """
+    total = len(entries)
+    lines = [
+        "# 中英术语表",
+        "",
+        f"本书讲到的 {total} 个术语，按章节顺序排列。笔记本第一次讲到一个术语时写成"
+        "“中文（English）”；点中文就跳到讲它的那一节。站内搜索输入中文或英文都能找到讲它的那一章。",
+        "",
+    ]
+    for notebook, rows in chapter_order(entries):
+        lines += [f"## {titles.get(notebook, notebook)}", ""]
+        lines += ["| 中文 | English | 小节 |", "| --- | --- | --- |"]
+        for e, section in rows:
+            english = e.en + "".join(f"<br>{a}" for a in e.aliases)
+            heading = section.title.replace("|", "\\|")
+            lines.append(
+                f"| [{e.zh}](notebooks/{notebook}#{section.slug}) | {english} | {heading} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def draft_row(intro: Intro) -> str:
+    return f"{intro.run},{intro.en},{intro.notebook},{intro.section},"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--missing", action="store_true", help="list what the glossary lacks")
+    parser.add_argument("--draft", action="store_true", help="missing terms as CSV rows to edit")
+    args = parser.parse_args()
+    entries = load()
+    bad = problems(entries)
+    lost = missing(entries)
+    if args.draft:
+        seen = set()
+        for intro in lost:
+            if (intro.run, intro.en.lower()) not in seen:
+                seen.add((intro.run, intro.en.lower()))
+                print(draft_row(intro))
+        return 0
+    for line in bad:
+        print(f"row: {line}")
+    for intro in lost:
+        print(f"missing: {intro.notebook} '{intro.section}': …{intro.before[-12:]}（{intro.en}）")
+    print(f"{len(entries)} terms, {len(bad)} row problem(s), {len(lost)} missing introduction(s)")
+    return 1 if bad or lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
