@@ -8,7 +8,13 @@ Check the built site in build/site/ (run docs/build_site.py first).
 2. Browser: Debian's chromium driven by Playwright (never `playwright install`), the site served
    on 127.0.0.1 by http.server and every other request aborted. On every page: no JavaScript
    error, every image loaded, every formula typeset by MathJax (no raw `$…$`, no MathJax error).
-   The search box finds 广播 on chapter 01 and 反向传播 on chapter 04.
+   The search box finds 广播 on chapter 01 and 反向传播 on chapter 04 (typed, like a reader).
+   Glossary (issue 21): glossary.html lists every term of docs/glossary.csv, each linking to an
+   anchor that exists in its notebook's page; the site's own search code, run in the search
+   page, finds every term's chapter for the term in Chinese, in English (and its other
+   spellings) and for each part of the Chinese term; a miss names the term. Appendix (issue
+   20): every error message heading of notebooks/05_common_errors.ipynb, pasted as it is into
+   the search, finds the appendix page.
 3. Screenshots at desktop and phone width in build/site-screenshots/, to look at.
 
     python docs/check_site.py [--chromium /usr/bin/chromium]
@@ -28,6 +34,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import glossary  # docs/glossary.py：术语表（唯一的来源 docs/glossary.csv）
 from bs4 import BeautifulSoup
 from build_site import committed_notebooks  # 同一个规则列出笔记本：docs/ 是脚本所在目录
 
@@ -41,7 +48,15 @@ SHOTS = ROOT / "build" / "site-screenshots"
 SEARCHES = {
     "广播": ["notebooks/01_tensor_basics.html"],
     "反向传播": ["notebooks/04_backprop_gpu.html"],
+    "标签平滑": ["notebooks/03_cifar10_blitz.html"],
+    "label smoothing": ["notebooks/03_cifar10_blitz.html"],
+    "weights_only": ["notebooks/04_backprop_gpu.html"],
+    "zero_grad": ["notebooks/04_backprop_gpu.html"],
 }
+# 附录（issue 20）：每个 “### N. `错误类名: 消息`” 标题的消息，原样贴进搜索框，必须找到附录页。
+APPENDIX = "notebooks/05_common_errors.ipynb"
+APPENDIX_ENTRY = re.compile(r"^###\s+\d+\.\s.*?`([^`]+)`")
+ERROR_CLASS = re.compile(r"^[A-Z]\w*(Error|Exception|Warning)\b")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -248,6 +263,7 @@ def check_browser(urls: list[str], chromium: str) -> None:
                 print(f"  {url}: {state['images']} images, {state['math']} formulas")
 
             check_search(page, base)
+            check_glossary_search(page, base)
             screenshots(browser, base)
             browser.close()
     finally:
@@ -256,14 +272,14 @@ def check_browser(urls: list[str], chromium: str) -> None:
     check(not bad_responses, f"HTTP errors while loading the site: {sorted(set(bad_responses))}")
 
 
-def check_search(page, base: str) -> None:
+def check_search(page, base: str, searches: dict[str, list[str]] = SEARCHES) -> None:
     """像读者一样：打开首页，点搜索框，输入词，回车，看结果列表。"""
-    for word, expected in SEARCHES.items():
+    for word, expected in searches.items():
         page.goto(base + "index.html", wait_until="load")
         page.locator("button.search-button__button, .search-button-field").first.click()
         box = page.locator("#pst-search-dialog input[name=q]")
         box.wait_for(state="visible")
-        box.type(word)
+        box.fill(word) if len(word) > 30 else box.type(word)  # 长的报错消息：粘贴
         box.press("Enter")
         page.wait_for_url(re.compile(r"search\.html\?q="))
         page.wait_for_function(
@@ -283,6 +299,100 @@ def check_search(page, base: str) -> None:
             page.screenshot(path=SHOTS / "desktop-search.png")
 
 
+# --- 术语表与附录的搜索（issues 21、20） ----------------------------------------------------
+
+# 搜索页里直接调用 Sphinx 自己的搜索代码（searchtools.js：_parseQuery → _performSearch，
+# 与搜索框回车后执行的是同一段代码），一次算完所有查询，不必每个词都重新加载页面。
+RUN_SEARCHES_JS = """
+(queries) => queries.map((q) => {
+  const results = Search._performSearch(...Search._parseQuery(q));
+  return [...new Set(results.map((r) => r[0]))];
+})
+"""
+
+
+def appendix_messages() -> list[tuple[str, str]]:
+    """(heading, message) for every error entry of the appendix: a `### N. ` heading whose first
+    inline code span starts with an exception or warning class name."""
+    path = ROOT / APPENDIX
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    found = []
+    for cell in cells:
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            m = APPENDIX_ENTRY.match(line)
+            if m and ERROR_CLASS.match(m.group(1)):
+                found.append((line.split("`")[0].strip("# "), m.group(1)))
+    return found
+
+
+def check_glossary_page() -> None:
+    """glossary.html: every term, each linking to an anchor that exists in its page."""
+    page = SITE / "glossary.html"
+    if not check(page.is_file(), "no glossary page build/site/glossary.html"):
+        return
+    index = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
+    check(
+        index.select_one('article a[href="glossary.html"]') is not None,
+        "index.html: no link to the glossary page",
+    )
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    links = {a.get_text(strip=True): a["href"] for a in soup.select("article td a[href]")}
+    ids: dict[str, set[str]] = {}
+    entries = glossary.load()
+    for e in entries:
+        href = links.get(e.zh)
+        want = "notebooks/" + e.notebook.replace(".ipynb", ".html")
+        if not check(href is not None, f"glossary.html: no link for {e.zh}（{e.en}）"):
+            continue
+        target, _, anchor = href.partition("#")
+        check(target == want, f"glossary.html: {e.zh} links to {target}, not {want}")
+        if target not in ids:
+            html = (SITE / target).read_text(encoding="utf-8") if (SITE / target).is_file() else ""
+            ids[target] = set(re.findall(r'\sid="([^"]+)"', html))
+        check(
+            not anchor or anchor in ids[target],
+            f"glossary.html: {e.zh} links to #{anchor}, which {target} does not have",
+        )
+    print(f"  glossary.html: {len(entries)} term(s), {len(links)} link(s)")
+
+
+def check_glossary_search(page, base: str) -> None:
+    """Every glossary term (中文, English, 又作, parts of 中文) finds its chapter; every appendix
+    message finds the appendix page. Also one message pasted into the real search box."""
+    global passed
+    t0 = time.perf_counter()
+    queries = glossary.search_queries(glossary.load())
+    appendix = []
+    if check((ROOT / APPENDIX).is_file(), f"{APPENDIX} is missing (the appendix search check)"):
+        appendix = appendix_messages()
+        check(appendix, f"{APPENDIX}: no '### N. `SomeError: message`' headings found")
+    appendix_page = APPENDIX.removesuffix(".ipynb")
+    queries += [(msg, [appendix_page], f"appendix {head}") for head, msg in appendix]
+
+    page.goto(base + "search.html", wait_until="load")
+    page.wait_for_function(
+        "() => typeof Search !== 'undefined' && Search.hasIndex()", timeout=30_000
+    )
+    found = page.evaluate(RUN_SEARCHES_JS, [q for q, _, _ in queries])
+    misses = [
+        f"{q!r} ({why}): {' or '.join(want)} not among the results {sorted(pages)[:6]}"
+        for (q, want, why), pages in zip(queries, found, strict=True)
+        if not set(want) & set(pages)
+    ]
+    for miss in misses:
+        check(False, f"search {miss}")
+    passed += len(queries) - len(misses)
+    print(
+        f"  search: {len(queries) - len(misses)}/{len(queries)} glossary and appendix queries "
+        "find their page "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+    if appendix:  # 真的在搜索框里贴一条完整的报错消息
+        check_search(page, base, {appendix[0][1]: [appendix_page + ".html"]})
+
+
 def screenshots(browser, base: str) -> None:
     """桌面（1280 px）与手机（390 px，3 倍屏）截图，供人看：中文、公式、图、布局。"""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -296,6 +406,8 @@ def screenshots(browser, base: str) -> None:
         ("01-broadcast", "notebooks/01_tensor_basics.html", "广播"),
         ("04-math", "notebooks/04_backprop_gpu.html", "什么是反向传播"),
         ("04-plot", "notebooks/04_backprop_gpu.html", "css:div.cell_output img"),
+        ("glossary", "glossary.html", None),
+        ("search", "search.html?q=" + quote("标签平滑"), None),
     ]
     for label, viewport, scale in shots:
         context = browser.new_context(viewport=viewport, device_scale_factor=scale)
@@ -307,10 +419,16 @@ def screenshots(browser, base: str) -> None:
         )
         page = context.new_page()
         for name, url, heading in targets:
-            if not (SITE / url).is_file():
+            if not (SITE / url.split("?")[0]).is_file():
                 continue
             page.goto(base + url, wait_until="load")
             page.evaluate(PAGE_STATE_JS)
+            if url.startswith("search.html"):  # 等搜索结果列出来
+                page.wait_for_function(
+                    "() => { const s = document.querySelector('#search-results .search-summary');"
+                    " return s && s.textContent.trim().length > 0; }",
+                    timeout=30_000,
+                )
             if heading:  # 小节标题，或 "css:选择器"（取最后一个，例如最后一张图）
                 if heading.startswith("css:"):
                     target = page.locator(heading.removeprefix("css:")).last
@@ -345,6 +463,7 @@ def main() -> int:
         print("[check] no build/site/index.html: run docs/build_site.py first", file=sys.stderr)
         return 1
     urls = check_files([p.relative_to(ROOT).as_posix() for p in committed_notebooks()])
+    check_glossary_page()
     t1 = time.perf_counter()
     if not args.no_browser:
         check_browser([quote(u) for u in urls], args.chromium)

@@ -64,6 +64,10 @@ NOT_TERMS = {
     "ATen": "PyTorch's C++ tensor library, named in passing in 01",
     "oneDNN": "Intel's CPU convolution library, named in passing in 03 §12",
     "PyTorch documentation": "a reference to the official documentation, not a term",
+    # dtype names as PyTorch prints them in error messages (05: 整数（Long）、单精度（Float）)
+    "Long": "PyTorch's name of torch.int64 in messages",
+    "Float": "PyTorch's name of torch.float32 in messages",
+    "Double": "PyTorch's name of torch.float64 in messages",
 }
 # Single parentheses that gloss a description rather than a Chinese term: (notebook, English).
 NOT_INTRODUCTIONS = {
@@ -324,8 +328,11 @@ def search_words(entries: list[Entry]) -> dict[str, list[str]]:
     result does not depend on what ran before. Needs jieba (a site dependency); its cache goes
     to build/.
     """
+    import logging
+
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)  # 不打印 “Building prefix dict…”
     cutter = jieba.Tokenizer()
     cutter.tmp_dir = str(ROOT / "build")
     words = {}
@@ -338,15 +345,29 @@ def search_words(entries: list[Entry]) -> dict[str, list[str]]:
     return words
 
 
-def search_queries(entries: list[Entry]) -> list[tuple[str, str, str]]:
-    """(query, expected page, why) for every term: 中文, English, 又作, and the parts of 中文."""
+def search_queries(entries: list[Entry]) -> list[tuple[str, list[str], str]]:
+    """(query, pages of which the results must include one, why) for every glossary term.
+
+    中文, English and each part of 中文 must find the page of the section the row cites; an
+    other spelling (又作) must find a page that introduces the term with that spelling.
+    Pages are docnames (notebooks/03_cifar10_blitz).
+    """
     words = search_words(entries)
+    intros = [i for path in notebook_paths() for i in introductions(path)]
     queries = []
     for e in entries:
         page = "notebooks/" + e.notebook.removesuffix(".ipynb")
-        queries += [(q, page, f"{e.zh}（{e.en}）") for q in [e.zh, e.en, *e.aliases]]
-        queries += [(w, page, f"part of {e.zh}") for w in words[e.zh] if w != e.zh]
-    return list(dict.fromkeys(queries))
+        why = f"{e.zh}（{e.en}）"
+        queries += [(q, [page], why) for q in [e.zh, e.en]]
+        for alias in e.aliases:
+            pages = {
+                "notebooks/" + i.notebook.removesuffix(".ipynb")
+                for i in intros
+                if e.covers(i) and i.en.lower() == alias.lower()
+            }
+            queries.append((alias, sorted(pages) or [page], f"{why} 又作 {alias}"))
+        queries += [(w, [page], f"part of {e.zh}") for w in words[e.zh] if w != e.zh]
+    return queries
 
 
 def page_markdown(entries: list[Entry], titles: dict[str, str]) -> str:
@@ -365,13 +386,13 @@ def page_markdown(entries: list[Entry], titles: dict[str, str]) -> str:
     ]
     for notebook, rows in chapter_order(entries):
         lines += [f"## {titles.get(notebook, notebook)}", ""]
-        lines += ["| 中文 | English | 小节 |", "| --- | --- | --- |"]
+        # 两列：手机屏上三列太挤（中文一列会被挤成一字一行）
+        lines += ["| 术语 | 讲它的小节 |", "| --- | --- |"]
         for e, section in rows:
-            english = e.en + "".join(f"<br>{a}" for a in e.aliases)
+            english = e.en + "".join(f"、{a}" for a in e.aliases)
             heading = section.title.replace("|", "\\|")
-            lines.append(
-                f"| [{e.zh}](notebooks/{notebook}#{section.slug}) | {english} | {heading} |"
-            )
+            link = f"notebooks/{notebook}#{section.slug}"
+            lines.append(f"| [{e.zh}]({link})<br>{english} | {heading} |")
         lines.append("")
     return "\n".join(lines)
 
