@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import check_trust  # docs/check_trust.py：最后验证、本机路径、PDF（issue 22）
 import glossary  # docs/glossary.py：术语表（唯一的来源 docs/glossary.csv）
 from bs4 import BeautifulSoup
 from build_site import committed_notebooks  # 同一个规则列出笔记本：docs/ 是脚本所在目录
@@ -462,13 +463,17 @@ def main() -> int:
     if not (SITE / "index.html").is_file():
         print("[check] no build/site/index.html: run docs/build_site.py first", file=sys.stderr)
         return 1
-    urls = check_files([p.relative_to(ROOT).as_posix() for p in committed_notebooks()])
+    notebooks = [p.relative_to(ROOT).as_posix() for p in committed_notebooks()]
+    urls = check_files(notebooks)
     check_glossary_page()
+    pdf_texts = check_trust.start_pdf_texts()  # 另一个进程，与浏览器检查同时进行
     t1 = time.perf_counter()
     if not args.no_browser:
         check_browser([quote(u) for u in urls], args.chromium)
     t2 = time.perf_counter()
-    print(f"[check] files {t1 - t0:.1f} s, browser {t2 - t1:.1f} s")
+    check_trust.check_all(check, notebooks, pdf_texts)
+    t3 = time.perf_counter()
+    print(f"[check] files {t1 - t0:.1f} s, browser {t2 - t1:.1f} s, trust and PDF {t3 - t2:.1f} s")
     for line in failures:
         print(f"  - {line}", file=sys.stderr)
     # 最后一行是 “N passed, N failed” 的格式，与测试运行器的结尾一致。

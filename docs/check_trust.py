@@ -1,0 +1,361 @@
+"""网站可信度的检查（issue 22），由 docs/check_site.py 调用：
+
+1. “最后验证”：每个笔记本页开头（第一个二级标题之前）有 div.nb-verified，其中的日期、
+   Python/torch/torchvision 版本、设备和用时与该页执行副本（build/executed/…）的
+   metadata["verified"] 一致；首页表格的 “CPU 用时”/“GPU 用时” 是同样测得的用时。
+2. 没有本机路径：网页（HTML、搜索索引）和 PDF 里不出现 /home/、/tmp/、/root/、/work/、/Users/、
+   C:\\、本仓库的绝对路径、家目录，也不出现本机用户名（不是常用词时，见 user_names）。
+3. PDF（docs/build_pdf.py）：首页链接到两册；每章标题是书签所指那一页的文字；没有原样的
+   TeX（\\frac、$$、\\(、\\begin{）；没有康熙部首之类搜不到的字；每章都有书签和下面的各节；
+   页数和文件大小在下面说明的范围内；图按原始像素嵌入（不被缩小而发虚）。
+
+PDF 的文字提取（pypdf，每页约 0.1 s）在另一个进程里与浏览器检查同时进行：start_pdf_texts()
+要在启动浏览器之前调用。
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from build_site import (
+    BOOK_PDF,
+    SOLUTIONS_PDF,
+    device_text,
+    format_seconds,
+    is_gpu,
+    verified_of,
+)
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+SITE = ROOT / "build" / "site"
+STAGE = ROOT / "build" / "site-src"
+EXECUTED = ROOT / "build" / "executed"
+GLOSSARY_HTML = "glossary.html"
+
+Check = Callable[[bool, str], bool]
+
+# --- 1. 最后验证 ------------------------------------------------------------------------------
+
+
+def executed_verified(rel: str) -> dict | None:
+    try:
+        return verified_of(json.loads((EXECUTED / rel).read_text(encoding="utf-8"))["metadata"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def check_stamps(check: Check, notebooks: list[str]) -> None:
+    for rel in notebooks:
+        page = SITE / rel.replace(".ipynb", ".html")
+        verified = executed_verified(rel)
+        if not check(verified is not None, f"{rel}: the executed copy has no 'verified' metadata"):
+            continue
+        if not page.is_file():
+            continue  # check_site.py 已经报告缺页
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        stamp = soup.select_one("article div.nb-verified")
+        if not check(stamp is not None, f"{rel}: no '最后验证' line in the page"):
+            continue
+        text = " ".join(stamp.get_text(" ", strip=True).split())
+        first_h2 = soup.select_one("article h2")
+        near_top = first_h2 is None or stamp.sourceline < first_h2.sourceline
+        check(near_top, f"{rel}: the '最后验证' line is not above the first section")
+        expected = [
+            "最后验证",
+            verified["date"],
+            f"Python {verified['python']}",
+            f"torch {verified['torch']}",
+            f"torchvision {verified['torchvision']}",
+            device_text(verified["device"]),
+            format_seconds(verified["seconds"]),
+        ]
+        wrong = [part for part in expected if part not in text]
+        check(not wrong, f"{rel}: the '最后验证' line {text!r} lacks {wrong} (executed copy)")
+
+
+def check_home_times(check: Check, notebooks: list[str]) -> None:
+    """首页表格：链接到笔记本的每一行，用时列是执行副本测得的用时。"""
+    soup = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
+    seen = set()
+    for table in soup.select("article table"):
+        header = [th.get_text(strip=True) for th in table.select("thead th")]
+        if "CPU 用时" not in header:
+            continue
+        for row in table.select("tbody tr"):
+            cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+            link = row.select_one('a[href$=".html"]')
+            rel = link["href"].split("#")[0].replace(".html", ".ipynb") if link else None
+            if rel not in notebooks or len(cells) != len(header):
+                continue
+            verified = executed_verified(rel)
+            if verified is None:
+                continue  # check_stamps 已报告
+            seen.add(rel)
+            text = format_seconds(verified["seconds"])
+            if is_gpu(verified["device"]):
+                column = "GPU 用时" if "GPU 用时" in header else "CPU 用时"
+                if column == "CPU 用时":
+                    text = f"{text}（{device_text(verified['device'])}）"
+            else:
+                column = "CPU 用时"
+            got = cells[header.index(column)]
+            check(got == text, f"index.html: {rel}: {column} {got!r}, the run measured {text!r}")
+    missing = sorted(set(notebooks) - seen)
+    check(not missing, f"index.html: no time-table row for {missing}")
+
+
+# --- 2. 本机路径与用户名 -----------------------------------------------------------------------
+
+# 前面不能是字母、数字或 / . ~ -：这样 https://…/home/… 之类网址里的片段不算。
+MACHINE_PATH = re.compile(r"(?<![\w./~-])(?:/home/|/tmp/|/root/|/work/|/Users/)|(?<!\w)[A-Za-z]:\\")
+# 这些用户名同时是常用词或常见的 CI 账户名："root" 是 torchvision 数据集的参数名（root=DATA_DIR），
+# "runner" 是 GitHub Actions 的账户。它们的家目录（/root/、/home/runner/）已经由上面的规则查到。
+COMMON_WORDS = {
+    "root", "runner", "user", "users", "admin", "ubuntu", "debian", "jovyan", "vscode",
+    "codespace", "codespaces", "colab", "home", "work", "data", "test", "build", "docker",
+}  # fmt: skip
+
+
+def user_names() -> list[str]:
+    """本机用户名的各种来源；太短（< 3 个字符）或是常用词的不查。"""
+    names = {os.environ.get(k, "") for k in ("USER", "LOGNAME", "USERNAME", "SUDO_USER")}
+    names.add(Path.home().name)
+    try:
+        names.add(getpass.getuser())
+    except (KeyError, OSError):
+        pass
+    parts = ROOT.parts
+    for i, part in enumerate(parts[:-1]):
+        if part in ("home", "Users"):
+            names.add(parts[i + 1])
+    return sorted(n for n in names if len(n) >= 3 and n.lower() not in COMMON_WORDS)
+
+
+def machine_leaks(text: str) -> list[str]:
+    found = [m.group(0) for m in MACHINE_PATH.finditer(text)]
+    for path in {str(ROOT), str(Path.home())} - {"/", ""}:
+        if path in text:
+            found.append(path)
+    for name in user_names():
+        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text, re.I):
+            found.append(f"user name {name!r}")
+    return found
+
+
+def context_of(text: str, needle: str) -> str:
+    i = text.find(needle)
+    return text[max(0, i - 50) : i + len(needle) + 50].replace("\n", " ") if i >= 0 else needle
+
+
+def check_machine_paths(check: Check) -> None:
+    """每个网页（HTML 原文，含属性和内嵌脚本）和搜索索引。PDF 在 check_pdfs 里查。"""
+    files = sorted(p for p in SITE.rglob("*.html") if p.relative_to(SITE).parts[0] != "_static")
+    files += [SITE / "searchindex.js"]
+    for path in files:
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        leaks = machine_leaks(text)
+        check(
+            not leaks,
+            f"{path.relative_to(SITE)}: machine paths or user names: "
+            + "; ".join(f"{leak!r} in …{context_of(text, leak)}…" for leak in leaks[:3]),
+        )
+
+
+# --- 3. PDF ------------------------------------------------------------------------------------
+
+RAW_TEX = re.compile(r"\\frac|\$\$|\\\(|\\begin\{")
+RADICALS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")  # 康熙部首、部首补充：搜“一”搜不到“⼀”
+# 页数：每章按它网页正文的字数（不计空白）估算。今天各章是每页约 1,200 字（图、代码框、
+# 表格占去其余）；术语表约 550。低于每页 300 字说明版面坏了（大片空白、一格一页、图被放大），
+# 高于每页 3,000 字说明内容丢了（被截断、缺页，或字小得没法读）。
+CHARS_PER_PAGE = (300, 3000)
+# 大小：今天每页约 33 KB（字体子集 + 内容 + 图）。每页不到 8 KB 说明图或字体没有嵌入；
+# 超过 120 KB 说明嵌入方式坏了（例如未压缩的内容流，或 Noto CJK 变成上百个 Type 3 字体）。
+# 整册不超过 40 MB：手机上也能下载。
+BYTES_PER_PAGE = (8_000, 120_000)
+MAX_BYTES = 40_000_000
+
+
+def _pdf_texts(path: str) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+class PdfTexts:
+    """在另一个进程里提取两册 PDF 的文字（与浏览器检查同时进行）。"""
+
+    def __init__(self) -> None:
+        names = [n for n in (BOOK_PDF, SOLUTIONS_PDF) if (SITE / n).is_file()]
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        self.futures: dict[str, Future] = {
+            n: self.pool.submit(_pdf_texts, str(SITE / n)) for n in names
+        }
+
+    def get(self, name: str) -> list[str]:
+        return self.futures[name].result()
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+def start_pdf_texts() -> PdfTexts:
+    return PdfTexts()
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _title_of(rel_html: str) -> str:
+    if rel_html == GLOSSARY_HTML:
+        soup = BeautifulSoup((SITE / rel_html).read_text(encoding="utf-8"), "html.parser")
+        h1 = soup.select_one("article h1")
+        return h1.get_text("", strip=True).rstrip("#") if h1 else ""
+    staged = json.loads((STAGE / rel_html.replace(".html", ".ipynb")).read_text(encoding="utf-8"))
+    first = staged["cells"][0]["source"]
+    first = "".join(first) if isinstance(first, list) else first
+    return first.splitlines()[0].lstrip("#").strip()
+
+
+def _article_chars(rel_html: str) -> int:
+    soup = BeautifulSoup((SITE / rel_html).read_text(encoding="utf-8"), "html.parser")
+    article = soup.select_one("article") or soup
+    return len(_squash(article.get_text()))
+
+
+def _site_image_sizes(parts: list[str]) -> list[tuple[int, int]]:
+    from PIL import Image
+
+    sizes = []
+    for rel in parts:
+        page = SITE / rel
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for img in soup.select("article div.cell_output img"):
+            with Image.open((page.parent / img["src"]).resolve()) as im:
+                sizes.append(im.size)
+    return sizes
+
+
+def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> None:
+    from pypdf import PdfReader
+
+    path = SITE / name
+    if not check(path.is_file(), f"{name}: not built (python docs/build_pdf.py)"):
+        return
+    reader = PdfReader(path)
+    pages = len(reader.pages)
+    size = path.stat().st_size
+    titles = [_title_of(p) for p in parts]
+
+    # 书签：每章一个，顺序与网站相同，标题相同；笔记本的书签下有各节
+    tops = [o for o in reader.outline if not isinstance(o, list)]
+    check(
+        [_squash(o.title) for o in tops] == [_squash(t) for t in titles],
+        f"{name}: bookmarks {[o.title for o in tops]} are not the parts {titles}",
+    )
+    outline = list(reader.outline)
+    for i, item in enumerate(outline):
+        if isinstance(item, list) or not item.title.strip():
+            continue
+        children = outline[i + 1] if i + 1 < len(outline) else None
+        is_notebook = _squash(item.title) in {
+            _squash(t) for t, p in zip(titles, parts, strict=True) if p != GLOSSARY_HTML
+        }
+        if is_notebook:
+            check(
+                isinstance(children, list) and children,
+                f"{name}: no section bookmarks under {item.title!r}",
+            )
+    starts = [reader.get_destination_page_number(o) for o in tops]
+
+    # 页数与大小
+    if len(starts) == len(parts):
+        ends = starts[1:] + [pages]
+        for part, start, end in zip(parts, starts, ends, strict=True):
+            count = end - start
+            density = _article_chars(part) / max(count, 1)
+            low, high = CHARS_PER_PAGE
+            check(
+                low <= density <= high,
+                f"{name}: {part} takes {count} pages ({density:.0f} characters a page; "
+                f"sane: {low}-{high})",
+            )
+    low, high = BYTES_PER_PAGE
+    check(
+        low <= size / pages <= high and size <= MAX_BYTES,
+        f"{name}: {size / 1e6:.1f} MB for {pages} pages ({size / pages / 1e3:.0f} KB a page; "
+        f"sane: {low // 1000}-{high // 1000} KB a page, at most {MAX_BYTES // 1_000_000} MB)",
+    )
+
+    # 图：每张输出图都以原始像素嵌入（数一数 PDF 里同样大小的图）
+    embedded = []
+    for page in reader.pages:
+        for xobj in (page.get("/Resources", {}).get("/XObject") or {}).values():
+            xobj = xobj.get_object()
+            if xobj.get("/Subtype") == "/Image":
+                embedded.append((int(xobj["/Width"]), int(xobj["/Height"])))
+    wanted = _site_image_sizes(parts)
+    unmatched = list(wanted)
+    for dims in embedded:
+        if dims in unmatched:
+            unmatched.remove(dims)
+    check(not unmatched, f"{name}: plots not embedded at their pixel size: {unmatched[:5]}")
+
+    # 文字：标题在该章第一页；没有原样 TeX、康熙部首、本机路径
+    text = texts.get(name)
+    for title, start in zip(titles, starts, strict=False):
+        check(
+            _squash(title) in _squash(text[start]) if start < len(text) else False,
+            f"{name}: the title {title!r} is not text on its first page ({start + 1})",
+        )
+    for label, pattern in (("raw TeX", RAW_TEX), ("Kangxi radicals (not searchable)", RADICALS)):
+        hits = [
+            f"p. {i + 1}: …{t[max(0, m.start() - 30) : m.end() + 30]!r}…"
+            for i, t in enumerate(text)
+            for m in [pattern.search(t)]
+            if m
+        ]
+        check(not hits, f"{name}: {label} on {len(hits)} page(s): {hits[:3]}")
+    leaks = [(i, leak) for i, t in enumerate(text) for leak in machine_leaks(t)]
+    check(not leaks, f"{name}: machine paths or user names: {leaks[:3]}")
+    print(
+        f"  {name}: {pages} pages, {size / 1e6:.1f} MB, {len(tops)} parts, {len(embedded)} images"
+    )
+
+
+def check_pdfs(check: Check, notebooks: list[str], texts: PdfTexts) -> None:
+    index = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
+    links = {a.get("href") for a in index.select("article a[href]")}
+    for name in (BOOK_PDF, SOLUTIONS_PDF):
+        check(name in links, f"index.html: no link to {name} ('下载 PDF')")
+    htmls = [rel.replace(".ipynb", ".html") for rel in notebooks]
+    htmls = [h for h in htmls if (SITE / h).is_file()]  # 缺的页 check_site.py 已经报告
+    chapters = [h for h in htmls if "/solutions/" not in h]
+    if (SITE / GLOSSARY_HTML).is_file():
+        chapters.append(GLOSSARY_HTML)
+    solutions = [h for h in htmls if "/solutions/" in h]
+    try:
+        check_pdf(check, BOOK_PDF, chapters, texts)
+        check_pdf(check, SOLUTIONS_PDF, solutions, texts)
+    finally:
+        texts.close()
+
+
+def check_all(check: Check, notebooks: list[str], texts: PdfTexts) -> None:
+    print("[check] trust: '最后验证' lines, home page times, machine paths, PDF")
+    check_stamps(check, notebooks)
+    check_home_times(check, notebooks)
+    check_machine_paths(check)
+    check_pdfs(check, notebooks, texts)
