@@ -212,8 +212,9 @@ class SearchChineseGlossary(SearchChinese):
     def split(self, input: str) -> list[str]:
         words = super().split(input)
         if CJK_CHAR.search(input):
+            text = glossary.plain(input)  # 与术语表核对笔记本时同样的规范化：“死”单元 → 死单元
             for term, extra in self.glossary_words.items():
-                if term in input:
+                if term in text:
                     words.extend(extra)
         return words
 

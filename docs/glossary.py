@@ -385,7 +385,8 @@ def page_markdown(entries: list[Entry], titles: dict[str, str]) -> str:
         "",
     ]
     for notebook, rows in chapter_order(entries):
-        lines += [f"## {titles.get(notebook, notebook)}", ""]
+        h1 = next((s.title for s in sections(NOTEBOOKS / notebook) if s.level == 1), notebook)
+        lines += [f"## {titles.get(notebook, h1)}", ""]
         # 两列：手机屏上三列太挤（中文一列会被挤成一字一行）
         lines += ["| 术语 | 讲它的小节 |", "| --- | --- |"]
         for e, section in rows:
