@@ -255,7 +255,7 @@ def format_seconds(seconds: float) -> str:
         return "不到 1 秒"
     if seconds < 150:
         return f"约 {seconds:.0f} 秒"
-    return f"约 {seconds / 60:.1f} 分钟"
+    return f"约 {seconds / 60:.1f} 分钟".replace(".0 分钟", " 分钟")
 
 
 def device_text(device: str) -> str:

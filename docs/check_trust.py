@@ -146,8 +146,8 @@ def machine_leaks(text: str) -> list[str]:
         if path in text:
             found.append(path)
     for name in user_names():
-        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text, re.I):
-            found.append(f"user name {name!r}")
+        word = rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])"
+        found += [m.group(0) for m in re.finditer(word, text, re.I)][:1]  # 本机用户名
     return found
 
 
@@ -181,9 +181,10 @@ RADICALS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")  # 康熙部首、部首�
 # 高于每页 3,000 字说明内容丢了（被截断、缺页，或字小得没法读）。
 CHARS_PER_PAGE = (300, 3000)
 # 大小：今天每页约 33 KB（字体子集 + 内容 + 图）。每页不到 8 KB 说明图或字体没有嵌入；
-# 超过 120 KB 说明嵌入方式坏了（例如未压缩的内容流，或 Noto CJK 变成上百个 Type 3 字体）。
+# 超过 80 KB 说明嵌入方式坏了：未压缩的内容流加上 Noto CJK 的上百个 Type 3 字体是每页 108 KB；
+# 即使每页都有一张图（每张 30–60 KB）也不到 80 KB。
 # 整册不超过 40 MB：手机上也能下载。
-BYTES_PER_PAGE = (8_000, 120_000)
+BYTES_PER_PAGE = (8_000, 80_000)
 MAX_BYTES = 40_000_000
 
 
