@@ -96,8 +96,9 @@ PRINT_CSS = """
     white-space: pre-wrap !important;
     overflow-wrap: anywhere !important;  /* 先在空格处换行，放不下的长词才拆开 */
   }
-  /* 代码格不在页底只留一个空框：整格移到下一页（比一页还长的格照常分页） */
-  div.cell_input, div.cell_output .output { break-inside: avoid; }
+  /* 代码格不在页底只留一个空框：整格移到下一页（比一页还长的格照常分页）。输出不这样做：
+     带图的输出整块挪页会留下半页空白。 */
+  div.cell_input { break-inside: avoid; }
   div.highlight, div.cell_output, div.output, .cell_input, pre {
     overflow: visible !important;
     max-height: none !important;
@@ -127,10 +128,12 @@ async () => {
   const untypeset = Array.from(document.querySelectorAll("span.math, div.math"))
     .filter((n) => !n.querySelector("mjx-container")).map((n) => n.textContent.slice(0, 60));
   const broken = imgs.filter((img) => !(img.naturalWidth > 0)).map((img) => img.src);
+  const text = (h) => Array.from(h.childNodes).filter((n) => !(n.classList &&
+    n.classList.contains("headerlink"))).map((n) => n.textContent).join("").trim();
+  const headings = Array.from(document.querySelectorAll("article h1, article h2, article h3,"
+    + " article h4")).map(text);
   const h1 = document.querySelector("article h1");
-  const title = h1 ? Array.from(h1.childNodes).filter((n) => !(n.classList &&
-    n.classList.contains("headerlink"))).map((n) => n.textContent).join("").trim() : document.title;
-  return {untypeset, broken, title};
+  return {untypeset, broken, title: h1 ? text(h1) : document.title, headings};
 }
 """
 
@@ -168,9 +171,9 @@ async def _offline(route) -> None:
         await route.abort()
 
 
-async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple[str, bytes]]:
-    """每个页面 → (标题, PDF 字节)。页面有未排版的公式或没加载的图时抛 RuntimeError。"""
-    results: dict[str, tuple[str, bytes]] = {}
+async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple]:
+    """每个页面 → (标题, PDF 字节, 各级标题的文字)。页面有未排版的公式或没加载的图时抛 RuntimeError。"""
+    results: dict[str, tuple] = {}
     problems: list[str] = []
     context = await browser.new_context(viewport={"width": 1000, "height": 1400})
     await context.route("**/*", _offline)
@@ -195,7 +198,7 @@ async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple[st
                 outline=True,  # 书签：由标题生成（需要 tagged）
                 tagged=True,
             )
-            results[url] = (state["title"], data)
+            results[url] = (state["title"], data, state["headings"])
         await page.close()
 
     await asyncio.gather(*(worker() for _ in range(min(PARALLEL, len(urls)))))
@@ -237,15 +240,23 @@ async def print_footers(browser, labels: list[str]) -> bytes:
 # --- 合并 ---------------------------------------------------------------------------------------
 
 
-def _clean_title(title: str) -> str:
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _clean_title(title: str, headings: list[str] = ()) -> str:
+    """书签标题换成网页里标题的原文。Chromium 的书签标题会丢掉中英文之间的空格，
+    标题里有行内代码时还会把代码前的文字重复一遍（“7. 优化器 7. 优化器 torch.optim”）。"""
     title = " ".join(title.split())
-    half = len(title) // 2
-    if len(title) % 2 == 0 and title[:half] == title[half:]:
-        return title[:half]  # Chromium 偶尔把同一个标题写两遍
+    squashed = _squash(title)
+    for heading in sorted(headings, key=len, reverse=True):
+        h = _squash(heading)
+        if h and squashed.endswith(h) and h.startswith(squashed[: len(squashed) - len(h)]):
+            return heading
     return title
 
 
-def _copy_outline(reader, items, writer, parent, offset: int) -> int:
+def _copy_outline(reader, items, writer, parent, offset: int, headings: list[str]) -> int:
     """把 reader 的书签（嵌套列表）复制到 writer 的 parent 之下，页码加 offset。"""
     from pypdf.generic import Destination
 
@@ -254,11 +265,11 @@ def _copy_outline(reader, items, writer, parent, offset: int) -> int:
     for item in items:
         if isinstance(item, list):
             if last is not None:
-                count += _copy_outline(reader, item, writer, last, offset)
+                count += _copy_outline(reader, item, writer, last, offset, headings)
             continue
         if not isinstance(item, Destination):
             continue
-        title = _clean_title(item.title or "")
+        title = _clean_title(item.title or "", headings)
         if title in ("目录", "Contents"):  # 主题打印出来的本页目录，不进书签
             last = None
             continue
@@ -268,14 +279,14 @@ def _copy_outline(reader, items, writer, parent, offset: int) -> int:
     return count
 
 
-def merge(parts: list[str], printed: dict[str, tuple[str, bytes]]) -> tuple[object, list[str]]:
+def merge(parts: list[str], printed: dict[str, tuple]) -> tuple[object, list[str]]:
     """合并成一个 PdfWriter，每页一个书签（下挂各节）；返回 (writer, 每页页脚用的标题)。"""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     labels: list[str] = []
     for url in parts:
-        title, data = printed[url]
+        title, data, headings = printed[url]
         reader = PdfReader(io.BytesIO(data))
         start = len(writer.pages)
         writer.append(reader, import_outline=False)
@@ -287,10 +298,10 @@ def merge(parts: list[str], printed: dict[str, tuple[str, bytes]]) -> tuple[obje
             len(outline) >= 2
             and not isinstance(outline[0], list)
             and isinstance(outline[1], list)
-            and _clean_title(outline[0].title).replace(" ", "") == title.replace(" ", "")
+            and _squash(outline[0].title) == _squash(title)
         ):
             outline = outline[1]
-        _copy_outline(reader, outline, writer, chapter, start)
+        _copy_outline(reader, outline, writer, chapter, start, headings)
     return writer, labels
 
 
