@@ -226,7 +226,24 @@ def test_self_check_output_is_plain_text(notebook):
 # ---------------------------------------------------------------------------
 # 参考答案：每个章节在 notebooks/solutions/ 有一本答案，章节的练习部分链接到它。
 def test_every_chapter_has_linked_solutions(all_notebooks):
-    chapters = [nb for nb in all_notebooks if not nb.is_solutions]
+    # 附录没有练习，也就没有参考答案。豁免只给这里点名的笔记本，并且它的标题必须是 “# NN 附录…”、
+    # 不能有 “## 练习” 一节：新章节不能靠改名或改标题绕过这条检查。
+    appendix_names = {"05_common_errors.ipynb"}
+    appendices = [nb for nb in all_notebooks if nb.name in appendix_names]
+    assert {nb.name for nb in appendices} == appendix_names, (
+        "appendix_names lists a missing notebook"
+    )
+    for appendix in appendices:
+        title = source(appendix.cells[0]).lstrip().splitlines()[0]
+        assert title.startswith(f"# {appendix.name[:2]} 附录"), (
+            f"{appendix.name}: only an appendix (title '# NN 附录…') is exempt from solutions"
+        )
+        assert not any(
+            re.search(r"^##\s*练习", source(c), re.M)
+            for c in appendix.cells
+            if c["cell_type"] == "markdown"
+        ), f"{appendix.name}: an appendix has no 练习 section (exercises need solutions)"
+    chapters = [nb for nb in all_notebooks if not nb.is_solutions and nb.name not in appendix_names]
     solutions = {nb.name for nb in all_notebooks if nb.is_solutions}
     for chapter in chapters:
         expected = chapter.name.replace(".ipynb", "_solutions.ipynb")
