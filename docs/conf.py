@@ -222,8 +222,37 @@ class SearchChineseGlossary(SearchChinese):
         return super().word_filter(stemmed_word) or stemmed_word in self.single
 
 
+# 笔记本里的锚点：Markdown 单独一行的 <a id="err-…"></a>（JupyterLab 认它，链接 05_common_errors.ipynb#err-…
+# 能跳过去）。Sphinx 不认识原样的 HTML：这里把它换成它所在小节的一个 id，并登记为标签，
+# 这样别的页面的 [..](05_common_errors.ipynb#err-…) 能被 myst 解析（否则 -W 下报 local id not found）。
+RAW_ANCHOR = re.compile(r'^<a id="([A-Za-z][\w-]*)"></a>$')
+
+
+def raw_html_anchors(app, doctree) -> None:
+    from docutils import nodes
+
+    std = app.env.domains.standard_domain
+    for paragraph in list(doctree.findall(nodes.paragraph)):
+        children = paragraph.children
+        if not children or not all(
+            isinstance(c, nodes.raw) or not c.astext().strip() for c in children
+        ):
+            continue
+        match = RAW_ANCHOR.match("".join(c.astext() for c in children).strip())
+        section = paragraph.parent
+        if not match or not isinstance(section, nodes.section):
+            continue
+        anchor = match.group(1)
+        section["ids"].append(anchor)
+        doctree.ids[anchor] = section
+        std.anonlabels[anchor] = (app.env.docname, anchor)
+        std.labels[anchor] = (app.env.docname, anchor, section[0].astext())
+        section.remove(paragraph)
+
+
 def setup(app):
     app.add_search_language(SearchChineseGlossary)
+    app.connect("doctree-read", raw_html_anchors, priority=400)
     app.connect("doctree-read", join_cjk_lines)
     app.connect("html-page-context", rewrite_page)
     app.connect("build-finished", copy_mathjax)
