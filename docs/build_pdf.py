@@ -39,6 +39,7 @@ import functools
 import html
 import http.server
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,8 @@ PRINT_CSS = """
     font-family: "DejaVu Sans Mono", "WenQuanYi Micro Hei Mono", monospace !important;
   }
   body { font-variant-ligatures: none; }  /* "offset" 复制出来仍是 offset，而不是连字 ﬀ */
+  /* 公式里的中文（\\text{二次}）：MathJax 用 “MJXZERO, serif”，serif 会落到 Noto CJK */
+  mjx-utext { font-family: MJXZERO, "DejaVu Serif", "WenQuanYi Micro Hei", serif !important; }
   /* 代码与输出：长行在页内换行，不在页边被截断 */
   pre, pre span, div.highlight pre, div.cell_output pre {
     white-space: pre-wrap !important;
@@ -177,6 +180,13 @@ async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple]:
     problems: list[str] = []
     context = await browser.new_context(viewport={"width": 1000, "height": 1400})
     await context.route("**/*", _offline)
+    # 打印样式在 DOMContentLoaded 时就加上，早于 MathJax 排版：它按打印用的字体量公式里文字的宽度
+    await context.add_init_script(
+        "document.addEventListener('DOMContentLoaded', () => {"
+        " const style = document.createElement('style');"
+        f" style.textContent = {json.dumps(PRINT_CSS)};"
+        " document.head.appendChild(style); });"
+    )
     queue = list(urls)
 
     async def worker() -> None:
@@ -185,7 +195,6 @@ async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple]:
         while queue:
             url = queue.pop(0)
             await page.goto(base + quote(url), wait_until="load")
-            await page.add_style_tag(content=PRINT_CSS)
             state = await page.evaluate(READY_JS)
             if state["untypeset"]:
                 problems.append(f"{url}: formulas not typeset: {state['untypeset'][:3]}")

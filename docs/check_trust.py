@@ -15,6 +15,7 @@ PDF 的文字提取（pypdf，每页约 0.1 s）在另一个进程里与浏览�
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import os
@@ -43,6 +44,13 @@ GLOSSARY_HTML = "glossary.html"
 
 Check = Callable[[bool, str], bool]
 
+
+@functools.cache
+def soup_of(path: Path) -> BeautifulSoup:
+    """每个网页只解析一次（大的笔记本页要一秒多）。"""
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
 # --- 1. 最后验证 ------------------------------------------------------------------------------
 
 
@@ -61,7 +69,7 @@ def check_stamps(check: Check, notebooks: list[str]) -> None:
             continue
         if not page.is_file():
             continue  # check_site.py 已经报告缺页
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        soup = soup_of(page)
         stamp = soup.select_one("article div.nb-verified")
         if not check(stamp is not None, f"{rel}: no '最后验证' line in the page"):
             continue
@@ -84,7 +92,7 @@ def check_stamps(check: Check, notebooks: list[str]) -> None:
 
 def check_home_times(check: Check, notebooks: list[str]) -> None:
     """首页表格：链接到笔记本的每一行，用时列是执行副本测得的用时。"""
-    soup = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
+    soup = soup_of(SITE / "index.html")
     seen = set()
     for table in soup.select("article table"):
         header = [th.get_text(strip=True) for th in table.select("thead th")]
@@ -221,7 +229,7 @@ def _squash(text: str) -> str:
 
 def _title_of(rel_html: str) -> str:
     if rel_html == GLOSSARY_HTML:
-        soup = BeautifulSoup((SITE / rel_html).read_text(encoding="utf-8"), "html.parser")
+        soup = soup_of(SITE / rel_html)
         h1 = soup.select_one("article h1")
         return h1.get_text("", strip=True).rstrip("#") if h1 else ""
     staged = json.loads((STAGE / rel_html.replace(".html", ".ipynb")).read_text(encoding="utf-8"))
@@ -231,7 +239,7 @@ def _title_of(rel_html: str) -> str:
 
 
 def _article_chars(rel_html: str) -> int:
-    soup = BeautifulSoup((SITE / rel_html).read_text(encoding="utf-8"), "html.parser")
+    soup = soup_of(SITE / rel_html)
     article = soup.select_one("article") or soup
     return len(_squash(article.get_text()))
 
@@ -242,7 +250,7 @@ def _site_image_sizes(parts: list[str]) -> list[tuple[int, int]]:
     sizes = []
     for rel in parts:
         page = SITE / rel
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        soup = soup_of(page)
         for img in soup.select("article div.cell_output img"):
             with Image.open((page.parent / img["src"]).resolve()) as im:
                 sizes.append(im.size)
@@ -337,7 +345,7 @@ def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> Non
 
 
 def check_pdfs(check: Check, notebooks: list[str], texts: PdfTexts) -> None:
-    index = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
+    index = soup_of(SITE / "index.html")
     links = {a.get("href") for a in index.select("article a[href]")}
     for name in (BOOK_PDF, SOLUTIONS_PDF):
         check(name in links, f"index.html: no link to {name} ('下载 PDF')")
