@@ -99,12 +99,10 @@ PRINT_CSS = """
     white-space: pre-wrap !important;
     overflow-wrap: anywhere !important;  /* 先在空格处换行，放不下的长词才拆开 */
   }
-  /* 代码格不在页底只留一个空框：整格移到下一页（比一页还长的格照常分页）。输出不这样做：
-     带图的输出整块挪页会留下半页空白。 */
-  div.cell_input { break-inside: avoid; }
-  div.highlight, div.cell_output, div.output, .cell_input, pre {
+  div.highlight, div[class*="highlight-"], div.cell_output, div.output, .cell_input, pre {
     overflow: visible !important;
     max-height: none !important;
+    break-inside: auto !important;  /* 主题不让代码块跨页：长代码格会在页底留下一个空框 */
   }
   /* 图不被拆到两页，不超出页宽 */
   img { max-width: 100% !important; height: auto; break-inside: avoid; }
@@ -128,6 +126,11 @@ async () => {
     await MathJax.startup.promise;
   }
   await document.fonts.ready;
+  // 短的代码格（不到约三分之一页）不拆开，免得页底只留一个空框；长的照常分页，
+  // 整格挪到下一页会留下大半页空白。输出也照常分页。
+  document.querySelectorAll("div.cell_input").forEach((cell) => {
+    if (cell.getBoundingClientRect().height < 320) cell.style.breakInside = "avoid";
+  });
   const untypeset = Array.from(document.querySelectorAll("span.math, div.math"))
     .filter((n) => !n.querySelector("mjx-container")).map((n) => n.textContent.slice(0, 60));
   const broken = imgs.filter((img) => !(img.naturalWidth > 0)).map((img) => img.src);
