@@ -108,7 +108,8 @@ PRINT_CSS = """
   img { max-width: 100% !important; height: auto; break-inside: avoid; }
   div.cell_output img { break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; }
-  table { break-inside: auto; }
+  table, div.pst-scrollable-table-container { break-inside: auto !important; }
+  article td, article th { padding: 0.15rem 0.5rem !important; }  /* 表格（如术语表）紧凑些 */
   tr, mjx-container[display="true"] { break-inside: avoid; }
   .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
 }
