@@ -159,9 +159,10 @@ def _answers_cell(chapter: Path):
         f"# 只在 CI 中追加：把本笔记本的 answer_N 交给 {chapter.name} 的检查工具\n"
         + exercise_checks_source(chapter)
         + "\n\n"
-        + "_verdicts = {n: check(n, globals().get(f'answer_{n}', ...)) for n in sorted(CHECKS)}\n"
-        + "assert all(v is True for v in _verdicts.values()), (\n"
-        + f"    '参考答案没有通过 {chapter.name} 的检查：' + str(_verdicts)\n"
+        + "for _n in sorted(CHECKS):\n"
+        + "    check(_n, globals().get(f'answer_{_n}', ...))\n"
+        + "assert all(VERDICTS[_n] is True for _n in CHECKS), (\n"
+        + f"    '参考答案没有通过 {chapter.name} 的检查：' + str(VERDICTS)\n"
         + ")\n"
     )
     return nbformat.v4.new_code_cell(code, metadata={"tags": [INJECTED_TAG]})

@@ -166,11 +166,15 @@ def checks_namespace(chapter: str) -> dict:
 
 
 def run_check(chapter: str, number: int, answer) -> tuple[object, str]:
-    """调用 check(number, answer)，返回 (结果, 打印出的文字)。"""
+    """调用 check(number, answer)，返回 (VERDICTS 里记下的结果, 打印出的文字)。"""
+    namespace = checks_namespace(chapter)
+    namespace["VERDICTS"].pop(number, None)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        verdict = checks_namespace(chapter)["check"](number, answer)
-    return verdict, out.getvalue()
+        returned = namespace["check"](number, answer)
+    # check() 不返回值（否则 Jupyter 会在反馈下面再显示一个 True/False）；结果记在 VERDICTS 里
+    assert returned is None, f"check() 应不返回值，得到 {returned!r}"
+    return namespace["VERDICTS"][number], out.getvalue()
 
 
 def answer_cells(chapter: str) -> dict[int, int]:
@@ -210,6 +214,17 @@ def test_checks_cell_is_self_contained_and_covers_every_exercise(chapter):
         f"{chapter}: 每道练习应有一个答案格，实为 {sorted(cells_by_number)}"
     )
     assert all(index > tagged[0] for index in cells_by_number.values()), "答案格应在检查工具之后"
+
+
+def test_check_function_is_the_same_in_every_chapter():
+    """check() 和 VERDICTS 在四章里逐字相同（各章自带一份，因为 Colab 只打开一个文件）。"""
+    tails = {
+        ch: exercise_checks_source(nb.path).split("VERDICTS = {}", 1) for ch, nb in CHAPTERS.items()
+    }
+    assert all(len(parts) == 2 for parts in tails.values()), (
+        "每章的检查工具都应定义 VERDICTS = {} 和 check()"
+    )
+    assert len({parts[1] for parts in tails.values()}) == 1, "各章的 check() 应逐字相同"
 
 
 @pytest.mark.parametrize("chapter", sorted(CHAPTERS))
