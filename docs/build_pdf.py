@@ -35,20 +35,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import html
-import http.server
 import io
 import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
 from build_site import BOOK_PDF, SOLUTIONS_PDF, committed_notebooks  # docs/ 是脚本所在目录
+from check_site import BROWSERS, CHROMIUM_ARGS, serve  # 同一个浏览器、同一个本地服务器
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -56,16 +54,6 @@ SITE = ROOT / "build" / "site"
 GLOSSARY_HTML = "glossary.html"
 BOOK_TITLE = "PyTorch 入门 notebooks"
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # A4，四周留白；下边距里放页脚（页码）。
 MARGIN = {"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"}
 PARALLEL = 2  # 同时打印的页面数（CI 机器有 2 个核）
@@ -157,18 +145,6 @@ def book_parts() -> tuple[list[str], list[str]]:
 
 
 # --- 打印 ---------------------------------------------------------------------------------------
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
-        pass
-
-
-def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 async def _offline(route) -> None:
