@@ -38,7 +38,6 @@ import asyncio
 import html
 import io
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -46,7 +45,7 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 from build_site import BOOK_PDF, SOLUTIONS_PDF, committed_notebooks  # docs/ 是脚本所在目录
-from check_site import BROWSERS, CHROMIUM_ARGS, serve  # 同一个浏览器、同一个本地服务器
+from check_site import CHROMIUM_ARGS, default_chromium, serve  # 同一个浏览器、同一个本地服务器
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -366,9 +365,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--chromium",
-        default=next(
-            (found for name in BROWSERS if (found := shutil.which(name))), "/usr/bin/chromium"
-        ),
+        default=default_chromium(),
         help="the browser to print with (default: Debian's chromium, else google-chrome)",
     )
     parser.add_argument(

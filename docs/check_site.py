@@ -448,13 +448,16 @@ def screenshots(browser, base: str) -> None:
     print(f"[check] screenshots in {SHOTS.relative_to(ROOT)}/")
 
 
+def default_chromium() -> str:
+    """Debian 的 chromium，否则 PATH 上的 google-chrome（build_pdf.py 也用它）。"""
+    return next((found for name in BROWSERS if (found := shutil.which(name))), "/usr/bin/chromium")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--chromium",
-        default=next(
-            (found for name in BROWSERS if (found := shutil.which(name))), "/usr/bin/chromium"
-        ),
+        default=default_chromium(),
         help="the browser to drive (default: Debian's chromium, else google-chrome, from PATH)",
     )
     parser.add_argument("--no-browser", action="store_true", help="file checks only")
