@@ -126,12 +126,17 @@ def test_literal_emphasis_detector():
     assert literal_emphasis("公式 $a**2$ 与 `x**2` 不算") == []
 
 
-def test_markdown_renders_without_literal_emphasis(notebook):
-    bad = {
+def markdown_hits(notebook, finder) -> dict[int, list[str]]:
+    """{cell 序号: finder 在该 Markdown cell 里找到的问题}，只列有问题的 cell。"""
+    return {
         i: hits
         for i, cell in enumerate(notebook.cells)
-        if cell["cell_type"] == "markdown" and (hits := literal_emphasis(source(cell)))
+        if cell["cell_type"] == "markdown" and (hits := finder(source(cell)))
     }
+
+
+def test_markdown_renders_without_literal_emphasis(notebook):
+    bad = markdown_hits(notebook, literal_emphasis)
     assert not bad, (
         f"emphasis markers shown as text in JupyterLab (move them, e.g. **原地**（in-place）): {bad}"
     )
@@ -162,11 +167,7 @@ def test_cjk_line_break_detector():
 
 
 def test_no_line_break_between_chinese_characters(notebook):
-    bad = {
-        i: hits
-        for i, cell in enumerate(notebook.cells)
-        if cell["cell_type"] == "markdown" and (hits := cjk_line_breaks(source(cell)))
-    }
+    bad = markdown_hits(notebook, cjk_line_breaks)
     assert not bad, f"line breaks inside Chinese sentences show as stray spaces; join them: {bad}"
 
 
