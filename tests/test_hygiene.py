@@ -6,6 +6,7 @@ argument and the fixtures come from the top-level conftest.py.
 
 import ast
 import re
+import sys
 
 import nbformat
 import pytest
@@ -343,3 +344,77 @@ def test_linters_in_ci_match_pre_commit():
     config = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     revs = dict(re.findall(r"repo: https://github.com/[\w-]+/([\w-]+)\s+rev: v?([\w.]+)", config))
     assert pins == {"ruff": revs["ruff-pre-commit"], "nbstripout": revs["nbstripout"]}, (pins, revs)
+
+
+# ---------------------------------------------------------------------------
+# 依赖都有声明：仓库里的 .py 和笔记本 import 的每个第三方包，都写在 requirements.txt、
+# requirements-site.txt 或 .ci/lint.txt 里；少数由已声明的包带来的依赖列在 PROVIDED_BY 里，
+# 测试核对那个包确实依赖它。没有安装的包（例如 colab 一组里网站的包）查不到发行名，跳过。
+REQUIREMENT_FILES = ("requirements.txt", "requirements-site.txt", ".ci/lint.txt")
+PROVIDED_BY = {"pillow": "torchvision", "docutils": "sphinx"}  # 发行名 -> 声明了的、依赖它的包
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def declared_distributions() -> set[str]:
+    names = set()
+    for file in REQUIREMENT_FILES:
+        text = (ROOT / file).read_text(encoding="utf-8")
+        names |= {_canonical(m) for m in re.findall(r"^([A-Za-z0-9][\w.-]*)", text, re.M)}
+    return names
+
+
+def imported_modules() -> dict[str, set[str]]:
+    """{top-level module: files that import it} for the repository's .py files and notebooks."""
+
+    def modules(code: str) -> set[str]:
+        try:
+            tree = ast.parse(re.sub(r"^\s*[%!].*$", "", code, flags=re.M))
+        except SyntaxError:
+            return set()
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+        return found
+
+    found: dict[str, set[str]] = {}
+    sources = [(p, p.read_text(encoding="utf-8")) for p in ROOT.glob("*.py")]
+    for folder in ("tools", "tests", "docs"):
+        sources += [(p, p.read_text(encoding="utf-8")) for p in (ROOT / folder).glob("*.py")]
+    for path in rules.notebook_paths():
+        code = [source(c) for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        sources += [(path, text) for text in code]
+    for path, text in sources:
+        for module in modules(text):
+            found.setdefault(module, set()).add(path.relative_to(ROOT).as_posix())
+    return found
+
+
+def test_every_imported_package_is_declared():
+    from importlib.metadata import packages_distributions, requires
+
+    own = {p.stem for folder in ("tools", "tests", "docs") for p in (ROOT / folder).glob("*.py")}
+    own |= {"conftest", "__future__"}
+    declared = declared_distributions()
+    distributions = packages_distributions()
+    missing = []
+    for module, files in sorted(imported_modules().items()):
+        if module in sys.stdlib_module_names or module in own or module not in distributions:
+            continue
+        for dist in map(_canonical, distributions[module]):
+            provider = PROVIDED_BY.get(dist)
+            if provider:
+                assert provider in declared, f"{provider} (which brings {dist}) is not declared"
+                needs = {
+                    _canonical(re.split(r"[^\w.-]", r, maxsplit=1)[0])
+                    for r in requires(provider) or []
+                }
+                assert dist in needs, f"{provider} no longer requires {dist}: declare {dist}"
+            elif dist not in declared:
+                missing.append(f"{dist} (import {module}: {', '.join(sorted(files))})")
+    assert not missing, f"imported but not in {', '.join(REQUIREMENT_FILES)}: {missing}"

@@ -10,7 +10,6 @@ cell or an unexpected warning stops failing the notebook's test. Each starts a f
 import json
 
 import nbformat
-import pytest
 from notebook_runner import INJECTED_TAG
 
 pytest_plugins = ["pytester"]
@@ -100,7 +99,7 @@ def test_failures_say_which_cell_and_why(pytester):
     write_notebook(nbdir / "02_slow.ipynb", "import time\ntime.sleep(30)")
     write_notebook(
         nbdir / "03_warning.ipynb",
-        "import warnings\nwarnings.warn('old API', DeprecationWarning, stacklevel=1)",
+        "import warnings\nwarnings.warn('old API', FutureWarning, stacklevel=1)",
     )
     write_notebook(  # shown on purpose: caught and printed to stdout, so not gated
         nbdir / "04_shown.ipynb",
@@ -115,21 +114,20 @@ def test_failures_say_which_cell_and_why(pytester):
             "*return 1 / 0*",  # the cell's source and the traceback
             "*cell 1 (id *): no result after 2 s (notebook_cell_timeout)*",
             "*1 条不在允许清单上的警告*",
-            "*cell 1 (id *): DeprecationWarning: old API*",
+            "*cell 1 (id *): FutureWarning: old API*",
         ]
     )
     assert (pytester.path / "build/executed/notebooks/01_error.ipynb").exists()
 
 
-@pytest.mark.parametrize("allowed", ['pattern = "DeprecationWarning: old API"'])
-def test_allow_listed_warnings_pass(pytester, allowed):
+def test_allow_listed_warnings_pass(pytester):
     pytester.makefile(
         ".toml",
         pyproject="[tool.pytest.ini_options]\n[[tool.pytorch-notebooks.allowed_warnings]]\n"
-        f'{allowed}\nreason = "test"\nversions = "any"\n',
+        'pattern = "FutureWarning: old API"\nreason = "test"\nversions = "any"\n',
     )
     write_notebook(
         pytester.path / "notebooks" / "01_warning.ipynb",
-        "import warnings\nwarnings.warn('old API', DeprecationWarning, stacklevel=1)",
+        "import warnings\nwarnings.warn('old API', FutureWarning, stacklevel=1)",
     )
     run(pytester, "notebooks").assert_outcomes(passed=1)
