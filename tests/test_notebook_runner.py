@@ -112,9 +112,9 @@ def test_failures_say_which_cell_and_why(pytester):
         [
             "*cell 1 (id *) raised ZeroDivisionError: division by zero*",
             "*return 1 / 0*",  # the cell's source and the traceback
-            "*cell 1 (id *): no result after 2 s (notebook_cell_timeout)*",
+            "*cell 0 (id *): no result after 2 s (notebook_cell_timeout)*",
             "*1 条不在允许清单上的警告*",
-            "*cell 1 (id *): FutureWarning: old API*",
+            "*cell 0 (id *): FutureWarning: old API*",
         ]
     )
     assert (pytester.path / "build/executed/notebooks/01_error.ipynb").exists()
