@@ -23,6 +23,7 @@ Check the built site in build/site/ (run docs/build_site.py first).
 from __future__ import annotations
 
 import argparse
+import csv
 import functools
 import http.server
 import json
@@ -45,15 +46,28 @@ SITE = ROOT / "build" / "site"
 STAGE = ROOT / "build" / "site-src"
 SHOTS = ROOT / "build" / "site-screenshots"
 
-# 搜索这些词，结果里必须有这些页面（至少）。
-SEARCHES = {
-    "广播": ["notebooks/01_tensor_basics.html"],
-    "反向传播": ["notebooks/04_backprop_gpu.html"],
-    "标签平滑": ["notebooks/03_cifar10_blitz.html"],
-    "label smoothing": ["notebooks/03_cifar10_blitz.html"],
-    "weights_only": ["notebooks/04_backprop_gpu.html"],
-    "zero_grad": ["notebooks/04_backprop_gpu.html"],
-}
+# 读者会输入的查询（docs/search_queries.csv：问题、术语、函数名、带读者自己数字的报错消息），
+# 每一条在真的搜索框里输入，它要找的页面（之一）必须排在前 top 个页面里。
+SEARCH_QUERIES = DOCS / "search_queries.csv"
+# 结果摘要里不能出现的主题文字与原样的 TeX
+SNIPPET_LEAKS = ("System Settings", "亮色", "暗色", "Color mode", "\\(", "\\[", "$$", "最后验证")
+
+
+def reader_queries() -> list[tuple[str, list[str], int, str]]:
+    """(query, acceptable pages as site URLs, top, why) from docs/search_queries.csv."""
+    with SEARCH_QUERIES.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [
+        (
+            r["query"],
+            [f"notebooks/{p}.html" for p in r["page"].split("|")],
+            int(r["top"]),
+            r["reader"],
+        )
+        for r in rows
+    ]
+
+
 # 附录（issue 20）：每个 “### N. `错误类名: 消息`” 标题的消息，原样贴进搜索框，必须找到附录页。
 APPENDIX = "notebooks/05_common_errors.ipynb"
 APPENDIX_ENTRY = re.compile(r"^###\s+\d+\.\s.*?`([^`]+)`")
@@ -273,31 +287,75 @@ def check_browser(urls: list[str], chromium: str) -> None:
     check(not bad_responses, f"HTTP errors while loading the site: {sorted(set(bad_responses))}")
 
 
-def check_search(page, base: str, searches: dict[str, list[str]] = SEARCHES) -> None:
-    """像读者一样：打开首页，点搜索框，输入词，回车，看结果列表。"""
-    for word, expected in searches.items():
-        page.goto(base + "index.html", wait_until="load")
-        page.locator("button.search-button__button, .search-button-field").first.click()
-        box = page.locator("#pst-search-dialog input[name=q]")
-        box.wait_for(state="visible")
-        box.fill(word) if len(word) > 30 else box.type(word)  # 长的报错消息：粘贴
-        box.press("Enter")
-        page.wait_for_url(re.compile(r"search\.html\?q="))
-        page.wait_for_function(
-            "() => { const s = document.querySelector('#search-results .search-summary');"
-            " return s && s.textContent.trim().length > 0; }",
-            timeout=30_000,
-        )
-        hrefs = page.eval_on_selector_all(
-            "#search-results li a", "els => els.map((a) => a.getAttribute('href'))"
-        )
-        pages = sorted({h.split("#")[0].split("?")[0] for h in hrefs})
-        for want in expected:
-            check(want in pages, f"search {word!r}: {want} not among the results {pages}")
-        print(f"  search {word!r}: {len(pages)} page(s): {', '.join(pages)}")
-        if word == "广播":
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=SHOTS / "desktop-search.png")
+RESULTS_JS = """
+() => Array.from(document.querySelectorAll('#search-results li')).map((li) => {
+  const a = li.querySelector('a');
+  const p = li.querySelector('p.context');
+  return [a.getAttribute('href'), p ? p.textContent : null];
+})
+"""
+NO_RESULTS = "zqxjkv 吖吖吖"  # 书里没有的字：看“没有结果”时的说明
+
+
+def search_box(page, base: str, query: str) -> tuple[list[str], list[str], str]:
+    """像读者一样：打开首页，点搜索框，输入，回车。返回 (结果页面，按名次、去重；摘要；说明文字)。"""
+    page.goto(base + "index.html", wait_until="load")
+    page.locator("button.search-button__button, .search-button-field").first.click()
+    box = page.locator("#pst-search-dialog input[name=q]")
+    box.wait_for(state="visible")
+    box.fill(query) if len(query) > 12 else box.type(query)  # 长的报错消息：粘贴
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"search\.html\?q="))
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#search-results .search-summary');"
+        " return s && s.textContent.trim().length > 0; }",
+        timeout=30_000,
+    )
+    results = page.evaluate(RESULTS_JS)
+    pages: list[str] = []
+    for href, _ in results:
+        url = href.split("#")[0].split("?")[0]
+        if url not in pages:
+            pages.append(url)
+    summary = page.locator("#search-results .search-summary").inner_text()
+    return pages, [s for _, s in results if s], summary
+
+
+def check_search(page, base: str, queries=None) -> None:
+    """docs/search_queries.csv, each typed into the real search box: the page it asks for is
+    among the first `top` result pages. Snippets carry no theme text and no raw TeX; the
+    no-results text is in Chinese and gives no advice that does not apply."""
+    t0 = time.perf_counter()
+    full = queries is None
+    queries = reader_queries() if full else queries
+    found = 0
+    for query, wants, top, why in queries:
+        pages, _, _ = search_box(page, base, query)
+        ok = any(w in pages[:top] for w in wants)
+        found += ok
+        check(ok, f"search {query!r} ({why}): {' or '.join(wants)} not in the first {top} "
+              f"result pages {pages[:top + 2]}")
+    print(f"  search box: {found}/{len(queries)} reader queries find their page in the top results "
+          f"({time.perf_counter() - t0:.1f} s)")
+    if not full:
+        return
+    # 摘要：等摘要都取回来，再看有没有主题文字或原样 TeX（03 的归一化一节有公式）
+    pages, _, _ = search_box(page, base, "归一化到-1到1")
+    time.sleep(1.0)
+    snippets = [s for _, s in page.evaluate(RESULTS_JS) if s]
+    check(snippets, "search '归一化到-1到1': no snippets under the results")
+    leaks = [(leak, s[:80]) for s in snippets for leak in SNIPPET_LEAKS if leak in s]
+    check(not leaks, f"search snippets contain theme text or raw TeX: {leaks[:3]}")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "desktop-search.png")
+    pages, _, summary = search_box(page, base, NO_RESULTS)
+    check(
+        not pages and "分类" not in summary and "categor" not in summary
+        and re.search(r"[\u4e00-\u9fff]", summary) is not None,
+        f"search without results: the text is {summary!r}",
+    )
+    title = page.locator("#search-results h2").first.inner_text()
+    check(title.strip() in ("搜索结果",), f"search results heading is {title!r}, not 搜索结果")
 
 
 # --- 术语表与附录的搜索（issues 21、20） ----------------------------------------------------
@@ -391,7 +449,7 @@ def check_glossary_search(page, base: str) -> None:
         f"({time.perf_counter() - t0:.1f} s)"
     )
     if appendix:  # 真的在搜索框里贴一条完整的报错消息
-        check_search(page, base, {appendix[0][1]: [appendix_page + ".html"]})
+        check_search(page, base, [(appendix[0][1], [appendix_page + ".html"], 3, "appendix")])
 
 
 def screenshots(browser, base: str) -> None:

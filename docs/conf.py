@@ -37,6 +37,8 @@ COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
 
 # -- 项目 -------------------------------------------------------------------------------
 project = "PyTorch 入门 notebooks"
+# 主题在每页页脚印“作者：…”：写项目名（不设时是 “Author name not set”）。
+author = project
 language = "zh_CN"
 extensions = ["myst_nb"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
@@ -57,7 +59,10 @@ nb_merge_streams = True
 html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
 html_css_files = ["custom.css"]
+# 中文搜索（问题、不加空格、贴报错消息）：见 _static/search-zh.js；defer，在 searchtools.js 之后执行。
+html_js_files = [("search-zh.js", {"defer": "defer"})]
 html_last_updated_fmt = None
 # 不另存一份源文件（_sources/）：下载链接给的是仓库里的笔记本，搜索摘要取自网页本身。
 html_copy_source = False
@@ -74,7 +79,37 @@ html_theme_options = {
     "show_toc_level": 2,
     # 搜索框只放在左侧栏（和页头按钮里），不在页面顶上再放一个。
     "navbar_persistent": [],
+    "search_bar_text": "搜索本书（可以直接输入问题或报错消息）",
 }
+
+# 主题里没有中文翻译的按钮提示与无障碍标签（pydata-sphinx-theme 0.20 / sphinx-book-theme 1.4）。
+# 生成之后在每个网页里原样替换；docs/check_site.py 检查这些英文不再出现。
+UI_TEXT = {
+    'title="Toggle primary sidebar"': 'title="显示或隐藏全书目录"',
+    'title="Toggle secondary sidebar"': 'title="显示或隐藏本页目录"',
+    'aria-label="Launch interactive content"': 'aria-label="在线运行"',
+    'title="Launch on Colab"': 'title="在 Colab 中打开"',
+    'title="Color mode"': 'title="明暗模式"',
+    'aria-label="Color mode"': 'aria-label="明暗模式"',
+    'title="System Settings"': 'title="跟随系统"',
+    "System Settings</button>": "跟随系统</button>",
+    'aria-label="Main"': 'aria-label="全书目录"',
+    'aria-label="Page"': 'aria-label="本页目录"',
+    'aria-label="Section Navigation"': 'aria-label="本节导航"',
+    'alt="Colab logo"': 'alt="Colab 标志"',
+}
+
+
+def translate_ui(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = text
+        for english, chinese in UI_TEXT.items():
+            new = new.replace(english, chinese)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
 
 # 中文搜索：Sphinx 用 jieba 给索引分词，而浏览器里的搜索框不分词：输入的词只有在索引里
 # 整个存在（三个字以上时，或是索引里某个词的一部分）才找得到。jieba 默认把“标签平滑”切成
@@ -256,5 +291,6 @@ def setup(app):
     app.connect("doctree-read", join_cjk_lines)
     app.connect("html-page-context", rewrite_page)
     app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", translate_ui)
     app.connect("build-finished", copy_committed_notebooks)
     return {"parallel_read_safe": True}
