@@ -97,7 +97,6 @@ PRINT_CSS = """
     white-space: pre-wrap !important;
     overflow-wrap: anywhere !important;  /* 先在空格处换行，放不下的长词才拆开 */
   }
-  pre.pdf-fit { white-space: pre !important; }
   pre .pdf-line { display: block; white-space: pre-wrap; }
   /* 只在网站上的东西：工具代码格（hide-input）不印，换成一行说明；选读块展开印出并标明 */
   div.cell.tag_hide-input > details, div.cell.tag_hide-input > .cell_input { display: none !important; }
@@ -140,18 +139,20 @@ async () => {
   // 宽的代码与输出：差得不多就缩小字号、保持一行（03 的汇总表不被拆乱）；
   // 差得多就按每行原来的缩进悬挂换行（换行后的部分比该行再缩进 4 格，不回到第 0 列）
   const fit = (pre) => {
-    pre.style.whiteSpace = "pre";
+    // 打印样式的 pre-wrap 带 !important：量宽度和改字号都用带 important 的行内样式
+    pre.style.setProperty("white-space", "pre", "important");
     const need = pre.scrollWidth, have = pre.clientWidth;
-    pre.style.whiteSpace = "";
-    if (!have || need <= have + 1) return;
+    pre.style.removeProperty("white-space");
+    // 打印时的版面比这里量的略窄几个像素：留 4% 的余地
+    if (!have || need <= have * 0.96) return;
     const size = parseFloat(getComputedStyle(pre).fontSize);
     const floor = pre.closest(".cell_output") ? 0.6 : 0.78;
-    if (have / need >= floor) {
-      pre.classList.add("pdf-fit");
-      pre.style.fontSize = (size * have / need * 0.97).toFixed(2) + "px";
+    if (have * 0.96 / need >= floor) {
+      pre.style.setProperty("white-space", "pre", "important");
+      pre.style.setProperty("font-size", (size * have * 0.96 / need).toFixed(2) + "px", "important");
       return;
     }
-    pre.style.fontSize = (size * floor).toFixed(2) + "px";
+    pre.style.setProperty("font-size", (size * floor).toFixed(2) + "px", "important");
     const lines = pre.innerHTML.split("\n");
     if (lines.length && lines[lines.length - 1] === "") lines.pop();
     const count = (l, re) => (l.match(re) || []).length;

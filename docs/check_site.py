@@ -297,15 +297,30 @@ RESULTS_JS = """
 NO_RESULTS = "zqxjkv 吖吖吖"  # 书里没有的字：看“没有结果”时的说明
 
 
-def search_box(page, base: str, query: str) -> tuple[list[str], list[str], str]:
-    """像读者一样：打开首页，点搜索框，输入，回车。返回 (结果页面，按名次、去重；摘要；说明文字)。"""
-    page.goto(base + "index.html", wait_until="load")
-    page.locator("button.search-button__button, .search-button-field").first.click()
-    box = page.locator("#pst-search-dialog input[name=q]")
-    box.wait_for(state="visible")
-    box.fill(query) if len(query) > 12 else box.type(query)  # 长的报错消息：粘贴
-    box.press("Enter")
-    page.wait_for_url(re.compile(r"search\.html\?q="))
+SEARCH_AGAIN_JS = """
+(q) => {
+  document.getElementById("search-results").replaceChildren();
+  document.querySelectorAll('input[name="q"]').forEach((el) => { el.value = q; });
+  Search.performSearch(q);
+}
+"""
+
+
+def search_box(page, base: str, query: str, real: bool = True) -> tuple[list[str], list[str], str]:
+    """像读者一样：打开首页，点搜索框，输入，回车。返回 (结果页面，按名次、去重；摘要；说明文字)。
+
+    real=False: already on the search page, run the query as the page does after Enter
+    (Search.performSearch: the same parsing, ranking and display code), without reloading."""
+    if real:
+        page.goto(base + "index.html", wait_until="load")
+        page.locator("button.search-button__button, .search-button-field").first.click()
+        box = page.locator("#pst-search-dialog input[name=q]")
+        box.wait_for(state="visible")
+        box.fill(query) if len(query) > 12 else box.type(query)  # 长的报错消息：粘贴
+        box.press("Enter")
+        page.wait_for_url(re.compile(r"search\.html\?q="))
+    else:
+        page.evaluate(SEARCH_AGAIN_JS, query)
     page.wait_for_function(
         "() => { const s = document.querySelector('#search-results .search-summary');"
         " return s && s.textContent.trim().length > 0; }",
@@ -329,14 +344,21 @@ def check_search(page, base: str, queries=None) -> None:
     full = queries is None
     queries = reader_queries() if full else queries
     found = 0
+    typed = 0
     for query, wants, top, why in queries:
-        pages, _, _ = search_box(page, base, query)
+        # 评审里找不到的那几条和第一条报错消息在首页的搜索框里输入；其余在搜索页上接着搜
+        real = not full or "评审" in why or typed == 0 or not page.url.split("?")[0].endswith(
+            "search.html"
+        )
+        typed += real
+        pages, _, _ = search_box(page, base, query, real)
         ok = any(w in pages[:top] for w in wants)
         found += ok
         check(ok, f"search {query!r} ({why}): {' or '.join(wants)} not in the first {top} "
               f"result pages {pages[:top + 2]}")
     print(f"  search box: {found}/{len(queries)} reader queries find their page in the top results "
-          f"({time.perf_counter() - t0:.1f} s)")
+          f"({typed} typed on the home page, the rest on the search page; "
+          f"{time.perf_counter() - t0:.1f} s)")
     if not full:
         return
     # 摘要：等摘要都取回来，再看有没有主题文字或原样 TeX（03 的归一化一节有公式）
