@@ -97,7 +97,7 @@ PRINT_CSS = """
     white-space: pre-wrap !important;
     overflow-wrap: anywhere !important;  /* 先在空格处换行，放不下的长词才拆开 */
   }
-  pre .pdf-line { display: block; white-space: pre-wrap; }
+  pre .code-line { display: block; white-space: pre-wrap !important; }
   /* 只在网站上的东西：工具代码格（hide-input）不印，换成一行说明；选读块展开印出并标明 */
   div.cell.tag_hide-input > details, div.cell.tag_hide-input > .cell_input { display: none !important; }
   div.cell.tag_hide-input::before {
@@ -153,17 +153,7 @@ async () => {
       return;
     }
     pre.style.setProperty("font-size", (size * floor).toFixed(2) + "px", "important");
-    const lines = pre.innerHTML.split("\n");
-    if (lines.length && lines[lines.length - 1] === "") lines.pop();
-    const count = (l, re) => (l.match(re) || []).length;
-    if (!lines.every((l) => count(l, /<span\b/g) === count(l, /<\/span>/g))) return;
-    pre.innerHTML = lines.map((l) => {
-      const tmp = document.createElement("span");
-      tmp.innerHTML = l;
-      const ind = tmp.textContent.match(/^ */)[0].length + 4;
-      return `<span class="pdf-line" style="padding-left:${ind}ch;text-indent:-${ind}ch">`
-        + (l || " ") + "</span>";
-    }).join("");
+    if (window.hangingIndent) window.hangingIndent(pre);  // docs/_static/book.js
   };
   document.querySelectorAll("article pre").forEach(fit);
   // 短的代码格（不到约三分之一页）不拆开，免得页底只留一个空框；长的照常分页，

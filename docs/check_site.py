@@ -175,8 +175,67 @@ def check_files(notebooks: list[str]) -> list[str]:
         for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", css.read_text("utf-8")):
             remote.append(f"{css.relative_to(SITE)}: url({url})")
     check(not remote, f"resources on the web: {remote[:10]}")
+    check_finish(pages)
     skip = {"genindex.html", "search.html"}
     return [p.relative_to(SITE).as_posix() for p in pages if p.name not in skip]
+
+
+# 主题里没翻译的英文界面文字（docs/conf.py 的 UI_TEXT 换掉了它们）
+ENGLISH_UI = (
+    "Search...", "Toggle primary sidebar", "Toggle secondary sidebar", "Launch on Colab",
+    "Color mode", "System Settings", "Author name not set", "Toggle hidden content",
+    "Show code cell", "Hide code cell",
+)
+
+
+def check_finish(pages: list[Path]) -> None:
+    """Finished pages (issue 27) and the main path on the site (issue 26): no English interface
+    text, the project as author, a favicon; 选读 sections collapsible, tool cells' code behind a
+    toggle, the 本章路线 runtime filled in."""
+    english = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        english += [f"{page.relative_to(SITE)}: {w!r}" for w in ENGLISH_UI if w in text]
+    check(not english, f"English interface text left: {english[:5]}")
+    index = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
+    icon = index.select_one('link[rel~="icon"]')
+    check(
+        icon is not None and (SITE / icon["href"].split("?")[0]).is_file(),
+        "index.html: no favicon",
+    )
+    author = index.select_one(".component-author")
+    check(
+        author is not None and "PyTorch 入门 notebooks" in author.get_text(),
+        f"footer author is {author.get_text(' ', strip=True) if author else None!r}",
+    )
+    sources = index.select_one("article section#源文章与勘误, article [id='源文章与勘误']")
+    check(sources is not None, "index.html: no 源文章与勘误 section on the home page")
+    github = [
+        a["href"] for a in index.select("article a[href]") if "github.com" in a["href"]
+        and "#" in a["href"]
+    ]
+    check(not github, f"index.html: links into the README on GitHub: {github[:3]}")
+    optional = hidden = 0
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for section in soup.select("article section"):
+            heading = section.find(re.compile(r"^h[1-6]$"))
+            if heading is None or "选读" not in heading.get_text():
+                continue
+            optional += 1
+            block = section.find("details", class_="optional-block", recursive=False)
+            check(block is not None, f"{page.relative_to(SITE)}: 选读 section "
+                  f"{heading.get_text(strip=True)[:40]!r} is not collapsible")
+        for cell in soup.select("div.cell.tag_hide-input"):
+            hidden += 1
+            code = cell.select_one("div.cell_input")
+            check(
+                code is not None and code.find_parent("details") is not None,
+                f"{page.relative_to(SITE)}: a hide-input cell shows its code",
+            )
+        text = soup.get_text()
+        check("<!-- runtime -->" not in text, f"{page.relative_to(SITE)}: runtime marker left")
+    print(f"  finish: {optional} 选读 section(s), {hidden} hidden tool cell(s)")
 
 
 # --- 2. 浏览器 --------------------------------------------------------------------------------
@@ -230,6 +289,18 @@ async () => {
 """
 
 
+OVERFLOW_JS = """
+() => {
+  const overflow = document.documentElement.scrollWidth - window.innerWidth;
+  const culprits = overflow <= 1 ? [] : Array.from(document.querySelectorAll("article *"))
+    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+    .filter((el) => !el.closest("pre, div.math, mjx-container, .pst-scrollable-table-container"))
+    .slice(0, 3).map((el) => el.tagName + "." + el.className + ": " + el.textContent.slice(0, 40));
+  return {overflow, culprits};
+}
+"""
+
+
 def check_browser(urls: list[str], chromium: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -266,6 +337,7 @@ def check_browser(urls: list[str], chromium: str) -> None:
             )
 
             print(f"[check] browser: {len(urls)} page(s) at {base}")
+            t0 = time.perf_counter()
             for url in urls:
                 errors.clear()
                 page.goto(base + url, wait_until="load")
@@ -275,11 +347,26 @@ def check_browser(urls: list[str], chromium: str) -> None:
                 check(not state["mathErrors"], f"{url}: MathJax errors: {state['mathErrors']}")
                 check(not state["raw"], f"{url}: raw TeX left in the text: {state['raw']}")
                 check(not errors, f"{url}: JavaScript errors: {errors}")
+                # 手机宽度（390 px）：页面不能横向滚动（宽的代码、公式、表格在自己的框里滚动）
+                page.set_viewport_size({"width": 390, "height": 844})
+                wide = page.evaluate(OVERFLOW_JS)
+                page.set_viewport_size({"width": 1280, "height": 900})
+                check(
+                    wide["overflow"] <= 1,
+                    f"{url}: at 390 px the page scrolls sideways by {wide['overflow']} px "
+                    f"(widest: {wide['culprits']})",
+                )
                 print(f"  {url}: {state['images']} images, {state['math']} formulas")
 
+            t1 = time.perf_counter()
             check_search(page, base)
             check_glossary_search(page, base)
+            t2 = time.perf_counter()
             screenshots(browser, base)
+            print(
+                f"  browser: pages {t1 - t0:.1f} s, searches {t2 - t1:.1f} s, "
+                f"screenshots {time.perf_counter() - t2:.1f} s"
+            )
             browser.close()
     finally:
         server.shutdown()
@@ -485,10 +572,16 @@ def screenshots(browser, base: str) -> None:
         ("index", "index.html", None),
         ("01-top", "notebooks/01_tensor_basics.html", None),
         ("01-broadcast", "notebooks/01_tensor_basics.html", "广播"),
+        ("03-top", "notebooks/03_cifar10_blitz.html", None),
+        ("03-formula", "notebooks/03_cifar10_blitz.html", "1. 定义网络"),
+        ("03-summary", "notebooks/03_cifar10_blitz.html", "汇总"),
+        ("03-optional", "notebooks/03_cifar10_blitz.html", "选读"),
         ("04-math", "notebooks/04_backprop_gpu.html", "什么是反向传播"),
         ("04-plot", "notebooks/04_backprop_gpu.html", "css:div.cell_output img"),
+        ("05-top", "notebooks/05_common_errors.html", None),
+        ("05-entry", "notebooks/05_common_errors.html", "_SingleProcessDataLoaderIter"),
         ("glossary", "glossary.html", None),
-        ("search", "search.html?q=" + quote("标签平滑"), None),
+        ("search", "search.html?q=" + quote("梯度累加"), None),
     ]
     for label, viewport, scale in shots:
         context = browser.new_context(viewport=viewport, device_scale_factor=scale)

@@ -92,6 +92,19 @@ def check_stamps(check: Check, notebooks: list[str]) -> None:
         ]
         wrong = [part for part in expected if part not in text]
         check(not wrong, f"{rel}: the '最后验证' line {text!r} lacks {wrong} (executed copy)")
+        # 本章路线里的 <!-- runtime --> 标记：换成了同样的实测用时
+        executed = json.loads((EXECUTED / rel).read_text(encoding="utf-8"))
+        markers = sum(
+            "".join(c["source"]).count("<!-- runtime -->")
+            for c in executed["cells"]
+            if c["cell_type"] == "markdown"
+        )
+        spans = [s.get_text(" ", strip=True) for s in soup.select("article span.nb-runtime")]
+        check(
+            len(spans) == markers
+            and all(format_seconds(verified["seconds"]) in s for s in spans),
+            f"{rel}: {markers} runtime marker(s) in the notebook, runtime text on the page: {spans}",
+        )
 
 
 def check_home_times(check: Check, notebooks: list[str]) -> None:
