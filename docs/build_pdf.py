@@ -41,8 +41,8 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
 from build_site import (  # docs/ 是脚本所在目录
@@ -268,8 +268,12 @@ async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple]:
                 tagged=True,
             )
             results[url] = Printed(
-                state["title"], data, state["headings"], state["aliases"], state["heads"],
-                state["sections"]
+                state["title"],
+                data,
+                state["headings"],
+                state["aliases"],
+                state["heads"],
+                state["sections"],
             )
         await page.close()
 
@@ -398,7 +402,10 @@ def merge(parts: list[str], printed: dict[str, Printed], front: bytes | None, ti
         reader = PdfReader(io.BytesIO(page.data))
         start = len(writer.pages)
         dests = {
-            str(name).lstrip("/"): (start + reader.get_destination_page_number(d), float(d.top or 0))
+            str(name).lstrip("/"): (
+                start + reader.get_destination_page_number(d),
+                float(d.top or 0),
+            )
             for name, d in reader.named_destinations.items()
         }
         targets[url] = (start, dests)
@@ -418,6 +425,27 @@ def merge(parts: list[str], printed: dict[str, Printed], front: bytes | None, ti
         _copy_outline(reader, outline, writer, chapter, start, page.headings)
     _rewrite_links(writer, owners, targets, printed)
     return writer, labels, targets
+
+
+def part_targets(parts: list[str], printed: dict[str, Printed], start: int = 0) -> dict:
+    """{页面: (起始页, {命名目标: (页, 纵坐标)})}，各页面从 start 起依次排列（不合并文件）。"""
+    from pypdf import PdfReader
+
+    targets = {}
+    for url in parts:
+        reader = PdfReader(io.BytesIO(printed[url].data))
+        targets[url] = (
+            start,
+            {
+                str(name).lstrip("/"): (
+                    start + reader.get_destination_page_number(d),
+                    float(d.top or 0),
+                )
+                for name, d in reader.named_destinations.items()
+            },
+        )
+        start += len(reader.pages)
+    return targets
 
 
 def resolve(targets, printed, url: str, anchor: str) -> tuple[int, float] | None:
@@ -445,7 +473,8 @@ def _rewrite_links(writer, owners, targets, printed) -> None:
         annots = page.get("/Annots")
         if annots is not None:  # READY_JS 为了目标而加的 1 px 链接
             keep = [
-                ref for ref in annots
+                ref
+                for ref in annots
                 if not str(ref.get_object().get("/Dest", "")).lstrip("/").startswith("pdfh-")
             ]
             if len(keep) != len(annots):
@@ -504,8 +533,11 @@ def _rewrite_links(writer, owners, targets, printed) -> None:
     writer._root_object.pop("/Dests", None)
     writer._link_records = records
     if unresolved:
-        print(f"[pdf] {len(unresolved)} link(s) to anchors without a target (first page used): "
-              f"{unresolved[:5]}", file=sys.stderr)
+        print(
+            f"[pdf] {len(unresolved)} link(s) to anchors without a target (first page used): "
+            f"{unresolved[:5]}",
+            file=sys.stderr,
+        )
 
 
 def finish(writer, labels: list[str], footers: bytes, title: str, target: Path) -> None:
@@ -569,7 +601,9 @@ def front_matter_html(
     e = html.escape
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
     today = time.strftime("%Y-%m-%d")
     solutions = volume == "solutions"
@@ -629,7 +663,7 @@ async def build_volume(browser, volume, parts, printed, base, name, title) -> No
     """一册：先不带前言合并一次得到各章各节的页码，再印前言（两遍：页数定了页码才准）。"""
     from pypdf import PdfReader
 
-    _, _, targets = merge(parts, printed, None, title)
+    targets = part_targets(parts, printed)
     front_pages = 0
     for _ in range(3):
         pages = {}

@@ -155,7 +155,9 @@ def link_repo_files(markdown: str, base: str, pages: set[str]) -> str:
 
 
 # 一段话里有测量（秒、分钟、百分数、几分之几）：首页不用 README 手写的这些数
-MEASURED = re.compile(r"\d[\d.,]*\s*(?:秒|分钟|%)|[一二三四五六七八九十]+分之[一二三四五六七八九十]+")
+MEASURED = re.compile(
+    r"\d[\d.,]*\s*(?:秒|分钟|%)|[一二三四五六七八九十]+分之[一二三四五六七八九十]+"
+)
 MEASURED_NOTE = "<!-- measured-note -->"
 SOURCES = "源文章与勘误"
 
@@ -211,7 +213,12 @@ def home_page(staged: dict[str, str]) -> str:
         "",
     ]
     if sources:
-        parts += [f"## {SOURCES}", "", link_repo_files(sources.group(1).strip(), ".", set(staged)), ""]
+        parts += [
+            f"## {SOURCES}",
+            "",
+            link_repo_files(sources.group(1).strip(), ".", set(staged)),
+            "",
+        ]
     for caption, group in (("章节", False), ("参考答案", True)):
         docs = [rel for rel in staged if ("solutions/" in rel) == group]
         if docs:

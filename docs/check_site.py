@@ -50,7 +50,12 @@ SHOTS = ROOT / "build" / "site-screenshots"
 # 每一条在真的搜索框里输入，它要找的页面（之一）必须排在前 top 个页面里。
 SEARCH_QUERIES = DOCS / "search_queries.csv"
 # 结果摘要里不能出现的主题文字与原样的 TeX
-SNIPPET_LEAKS = ("System Settings", "亮色", "暗色", "Color mode", "\\(", "\\[", "$$", "最后验证")
+SNIPPET_LEAKS = re.compile(
+    r"System Settings|亮色|暗色|Color mode|跟随系统|明暗模式|最后验证|\\\(|\\\[|\$\$"
+    r"|\\(?:frac|times|delta|partial|mathrm|text|left|right|sum|cdot|lambda|eta|mu|approx)\b"
+)
+# 这几条的结果里有公式多的小节（03 的归一化、02 的有限差分、04 的梯度）：看摘要
+SNIPPET_QUERIES = ("归一化到-1到1", "有限差分", "梯度累加")
 
 
 def reader_queries() -> list[tuple[str, list[str], int, str]]:
@@ -182,9 +187,16 @@ def check_files(notebooks: list[str]) -> list[str]:
 
 # 主题里没翻译的英文界面文字（docs/conf.py 的 UI_TEXT 换掉了它们）
 ENGLISH_UI = (
-    "Search...", "Toggle primary sidebar", "Toggle secondary sidebar", "Launch on Colab",
-    "Color mode", "System Settings", "Author name not set", "Toggle hidden content",
-    "Show code cell", "Hide code cell",
+    "Search...",
+    "Toggle primary sidebar",
+    "Toggle secondary sidebar",
+    "Launch on Colab",
+    "Color mode",
+    "System Settings",
+    "Author name not set",
+    "Toggle hidden content",
+    "Show code cell",
+    "Hide code cell",
 )
 
 
@@ -211,8 +223,9 @@ def check_finish(pages: list[Path]) -> None:
     sources = index.select_one("article section#源文章与勘误, article [id='源文章与勘误']")
     check(sources is not None, "index.html: no 源文章与勘误 section on the home page")
     github = [
-        a["href"] for a in index.select("article a[href]") if "github.com" in a["href"]
-        and "#" in a["href"]
+        a["href"]
+        for a in index.select("article a[href]")
+        if "github.com" in a["href"] and "#" in a["href"]
     ]
     check(not github, f"index.html: links into the README on GitHub: {github[:3]}")
     optional = hidden = 0
@@ -224,8 +237,11 @@ def check_finish(pages: list[Path]) -> None:
                 continue
             optional += 1
             block = section.find("details", class_="optional-block", recursive=False)
-            check(block is not None, f"{page.relative_to(SITE)}: 选读 section "
-                  f"{heading.get_text(strip=True)[:40]!r} is not collapsible")
+            check(
+                block is not None,
+                f"{page.relative_to(SITE)}: 选读 section "
+                f"{heading.get_text(strip=True)[:40]!r} is not collapsible",
+            )
         for cell in soup.select("div.cell.tag_hide-input"):
             hidden += 1
             code = cell.select_one("div.cell_input")
@@ -385,7 +401,9 @@ NO_RESULTS = "zqxjkv 吖吖吖"  # 书里没有的字：看“没有结果”时
 
 
 SEARCH_AGAIN_JS = """
-(q) => {
+([q, summaries]) => {
+  // 摘要要把每个结果页面取回来解析一遍（大的章节页各要几百毫秒）：只检查名次时不取
+  DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = summaries;
   document.getElementById("search-results").replaceChildren();
   document.querySelectorAll('input[name="q"]').forEach((el) => { el.value = q; });
   Search.performSearch(q);
@@ -393,7 +411,9 @@ SEARCH_AGAIN_JS = """
 """
 
 
-def search_box(page, base: str, query: str, real: bool = True) -> tuple[list[str], list[str], str]:
+def search_box(
+    page, base: str, query: str, real: bool = True, summaries: bool = False
+) -> tuple[list[str], list[str], str]:
     """像读者一样：打开首页，点搜索框，输入，回车。返回 (结果页面，按名次、去重；摘要；说明文字)。
 
     real=False: already on the search page, run the query as the page does after Enter
@@ -407,7 +427,7 @@ def search_box(page, base: str, query: str, real: bool = True) -> tuple[list[str
         box.press("Enter")
         page.wait_for_url(re.compile(r"search\.html\?q="))
     else:
-        page.evaluate(SEARCH_AGAIN_JS, query)
+        page.evaluate(SEARCH_AGAIN_JS, [query, summaries])
     page.wait_for_function(
         "() => { const s = document.querySelector('#search-results .search-summary');"
         " return s && s.textContent.trim().length > 0; }",
@@ -434,32 +454,45 @@ def check_search(page, base: str, queries=None) -> None:
     typed = 0
     for query, wants, top, why in queries:
         # 评审里找不到的那几条和第一条报错消息在首页的搜索框里输入；其余在搜索页上接着搜
-        real = not full or "评审" in why or typed == 0 or not page.url.split("?")[0].endswith(
-            "search.html"
+        real = (
+            not full
+            or "评审" in why
+            or typed == 0
+            or not page.url.split("?")[0].endswith("search.html")
         )
         typed += real
         pages, _, _ = search_box(page, base, query, real)
         ok = any(w in pages[:top] for w in wants)
         found += ok
-        check(ok, f"search {query!r} ({why}): {' or '.join(wants)} not in the first {top} "
-              f"result pages {pages[:top + 2]}")
-    print(f"  search box: {found}/{len(queries)} reader queries find their page in the top results "
-          f"({typed} typed on the home page, the rest on the search page; "
-          f"{time.perf_counter() - t0:.1f} s)")
+        check(
+            ok,
+            f"search {query!r} ({why}): {' or '.join(wants)} not in the first {top} "
+            f"result pages {pages[: top + 2]}",
+        )
+    print(
+        f"  search box: {found}/{len(queries)} reader queries find their page in the top results "
+        f"({typed} typed on the home page, the rest on the search page; "
+        f"{time.perf_counter() - t0:.1f} s)"
+    )
     if not full:
         return
-    # 摘要：等摘要都取回来，再看有没有主题文字或原样 TeX（03 的归一化一节有公式）
-    pages, _, _ = search_box(page, base, "归一化到-1到1")
-    time.sleep(1.0)
-    snippets = [s for _, s in page.evaluate(RESULTS_JS) if s]
-    check(snippets, "search '归一化到-1到1': no snippets under the results")
-    leaks = [(leak, s[:80]) for s in snippets for leak in SNIPPET_LEAKS if leak in s]
-    check(not leaks, f"search snippets contain theme text or raw TeX: {leaks[:3]}")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / "desktop-search.png")
+    # 摘要：等摘要都取回来，再看有没有主题文字或原样 TeX
+    for query in SNIPPET_QUERIES:
+        search_box(page, base, query, real=False, summaries=True)
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results p.context').length"
+            " >= Math.min(3, document.querySelectorAll('#search-results li').length)",
+            timeout=30_000,
+        )
+        snippets = [s for _, s in page.evaluate(RESULTS_JS) if s]
+        check(snippets, f"search {query!r}: no snippets under the results")
+        leaks = [(m.group(0), s[:80]) for s in snippets for m in SNIPPET_LEAKS.finditer(s)]
+        check(not leaks, f"search {query!r}: snippets contain theme text or raw TeX: {leaks[:3]}")
     pages, _, summary = search_box(page, base, NO_RESULTS)
     check(
-        not pages and "分类" not in summary and "categor" not in summary
+        not pages
+        and "分类" not in summary
+        and "categor" not in summary
         and re.search(r"[\u4e00-\u9fff]", summary) is not None,
         f"search without results: the text is {summary!r}",
     )
@@ -566,7 +599,7 @@ def screenshots(browser, base: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     shots = [
         ("desktop", {"width": 1280, "height": 900}, 1),
-        ("phone", {"width": 390, "height": 844}, 3),
+        ("phone", {"width": 390, "height": 844}, 2),
     ]
     targets = [
         ("index", "index.html", None),
@@ -592,11 +625,16 @@ def screenshots(browser, base: str) -> None:
             ),
         )
         page = context.new_page()
+        loaded = None
         for name, url, heading in targets:
             if not (SITE / url.split("?")[0]).is_file():
                 continue
-            page.goto(base + url, wait_until="load")
-            page.evaluate(PAGE_STATE_JS)
+            if url != loaded:  # 同一页的几张截图只加载一次
+                page.goto(base + url, wait_until="load")
+                page.evaluate(PAGE_STATE_JS)
+                loaded = url
+            else:
+                page.evaluate("() => window.scrollTo(0, 0)")
             if url.startswith("search.html"):  # 等搜索结果列出来
                 page.wait_for_function(
                     "() => { const s = document.querySelector('#search-results .search-summary');"

@@ -101,8 +101,7 @@ def check_stamps(check: Check, notebooks: list[str]) -> None:
         )
         spans = [s.get_text(" ", strip=True) for s in soup.select("article span.nb-runtime")]
         check(
-            len(spans) == markers
-            and all(format_seconds(verified["seconds"]) in s for s in spans),
+            len(spans) == markers and all(format_seconds(verified["seconds"]) in s for s in spans),
             f"{rel}: {markers} runtime marker(s) in the notebook, runtime text on the page: {spans}",
         )
 
@@ -435,14 +434,22 @@ def check_pdf_book(check: Check, name, text, titles, starts, links) -> None:
         shown = _squash(text[target])
         wants = [_squash(inside)] + ([_squash(record["heading"])[:20]] if record else [])
         if record is not None and record["target"] != target:
-            wrong.append(f"p. {n + 1} {inside[:30]!r} → p. {target + 1}, not {record['target'] + 1}")
+            wrong.append(
+                f"p. {n + 1} {inside[:30]!r} → p. {target + 1}, not {record['target'] + 1}"
+            )
         elif not any(w and w in shown for w in wants):
-            wrong.append(f"p. {n + 1} {inside[:30]!r} → p. {target + 1}, which shows neither "
-                         f"{wants[-1]!r} nor the link's text")
-    check(not wrong, f"{name}: {len(wrong)} of {len(internal)} links inside the book land on the "
-                     f"wrong page: {wrong[:4]}")
-    print(f"  {name}: {len(internal)} links inside the book, "
-          f"{len(links) - len(internal)} to the web")
+            wrong.append(
+                f"p. {n + 1} {inside[:30]!r} → p. {target + 1}, which shows neither "
+                f"{wants[-1]!r} nor the link's text"
+            )
+    check(
+        not wrong,
+        f"{name}: {len(wrong)} of {len(internal)} links inside the book land on the "
+        f"wrong page: {wrong[:4]}",
+    )
+    print(
+        f"  {name}: {len(internal)} links inside the book, {len(links) - len(internal)} to the web"
+    )
 
 
 def check_pdfs(check: Check, notebooks: list[str], texts: PdfTexts) -> None:

@@ -116,6 +116,7 @@ def translate_ui(app, exception) -> None:
         if new != text:
             page.write_text(new, encoding="utf-8")
 
+
 # 中文搜索：Sphinx 用 jieba 给索引分词，而浏览器里的搜索框不分词：输入的词只有在索引里
 # 整个存在（三个字以上时，或是索引里某个词的一部分）才找得到。jieba 默认把“标签平滑”切成
 # “标签”“平滑”，所以下面的 SearchChineseGlossary 把术语表（docs/glossary.csv，唯一的来源）
@@ -198,8 +199,9 @@ def rewrite_page(app, pagename, templatename, context, doctree) -> None:
             body = f'<p class="nb-links">{download}</p>\n' + body
     # 工具代码格（hide-input）的开关上写出它的 “# @title …”，读者不展开也知道这一格是什么
     body = TOOL_CELL.sub(
-        lambda m: m.group(1) + html.escape(html.unescape(m.group(3))) + "（点这里展开代码）"
-        + m.group(2),
+        lambda m: (
+            m.group(1) + html.escape(html.unescape(m.group(3))) + "（点这里展开代码）" + m.group(2)
+        ),
         body,
     )
     context["body"] = body
@@ -316,9 +318,7 @@ def optional_sections(app, doctree) -> None:
         if OPTIONAL not in section[0].astext():
             continue
         section["classes"].append("optional-section")
-        opening = (
-            f'<details class="optional-block"><summary>{OPTIONAL_SUMMARY}</summary>'
-        )
+        opening = f'<details class="optional-block"><summary>{OPTIONAL_SUMMARY}</summary>'
         section.insert(1, nodes.raw("", opening, format="html"))
         section.append(nodes.raw("", "</details>", format="html"))
 

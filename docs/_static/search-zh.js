@@ -173,14 +173,27 @@
     ".headerlink", "script", "style", "nav", ".bd-toc", ".toctree-wrapper", ".nb-verified",
     "button", ".dropdown", ".theme-switch-container", "div.cell_output img", "mjx-container",
   ].join(", ");
+  // 公式在摘要里写成纯文字：常见的 TeX 命令换成对应的字符，其余命令去掉
+  const TEX = {
+    times: "×", cdot: "·", delta: "δ", Delta: "Δ", partial: "∂", approx: "≈", to: "→",
+    rightarrow: "→", leftarrow: "←", le: "≤", leq: "≤", ge: "≥", geq: "≥", ne: "≠", neq: "≠",
+    lambda: "λ", eta: "η", mu: "μ", sigma: "σ", theta: "θ", alpha: "α", beta: "β",
+    epsilon: "ε", varepsilon: "ε", kappa: "κ", pi: "π", sum: "Σ", nabla: "∇", infty: "∞",
+    in: "∈", sqrt: "√", log: "log", exp: "exp", max: "max", min: "min", ldots: "…",
+    dots: "…", cdots: "…", quad: " ", qquad: " ", top: "ᵀ", mid: "|", pm: "±",
+  };
+  const texToText = (tex) => tex
+    .replace(/^\s*(\\\(|\\\[|\$\$?)/, "").replace(/(\\\)|\\\]|\$\$?)\s*$/, "")
+    .replace(/\\(?:mathrm|text|mathbf|mathcal|operatorname|boldsymbol)\{([^{}]*)\}/g, "$1")
+    .replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, "($1)/($2)")
+    .replace(/\\([A-Za-z]+)/g, (m, name) => (name in TEX ? TEX[name] : ""))
+    .replace(/\\[,;:! ]/g, " ").replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
+
   Search.htmlToText = (htmlString, anchor) => {
     const doc = new DOMParser().parseFromString(htmlString, "text/html");
     doc.querySelectorAll(REMOVE).forEach((el) => el.remove());
     doc.querySelectorAll("span.math, div.math").forEach((el) => {
-      el.textContent = el.textContent
-        .replace(/^\s*(\\\(|\\\[|\$\$?)/, "").replace(/(\\\)|\\\]|\$\$?)\s*$/, "")
-        .replace(/\\(mathrm|text|mathbf|operatorname)\{([^}]*)\}/g, "$2")
-        .replace(/\\(left|right)/g, "").replace(/\\,/g, " ");
+      el.textContent = " " + texToText(el.textContent) + " ";
     });
     const main = doc.querySelector("article") || doc.querySelector('[role="main"]');
     if (!main) return "";
