@@ -345,6 +345,7 @@ def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> Non
                 f"{name}: no section bookmarks under {item.title!r}",
             )
     starts = [reader.get_destination_page_number(o) for o in tops]
+    check_math_bookmarks(check, name, parts, reader.outline)
 
     # 页数与大小
     if len(starts) == len(parts):
@@ -400,6 +401,35 @@ def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> Non
     print(
         f"  {name}: {pages} pages, {size / 1e6:.1f} MB, {len(tops)} parts, {len(embedded)} images"
     )
+
+
+def _plain_math(text: str) -> str:
+    return re.sub(r"\s+", "", text).replace("\u2212", "-")
+
+
+def check_math_bookmarks(check: Check, name: str, parts: list[str], outline) -> None:
+    """标题里的公式（如 “归一化：从 $[0,255]$ 到 $[-1,1]$”）在书签里照样是文字，不被丢掉。
+    只看不含 TeX 命令的公式（它们的文字就是 TeX 本身）。"""
+    titles: list[str] = []
+
+    def walk(items) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(_plain_math(item.title or ""))
+
+    walk(outline)
+    missing = []
+    for part in parts:
+        for h in soup_of(SITE / part).select("article h2, article h3, article h4"):
+            maths = [m.get_text() for m in h.select("span.math")]
+            maths = [re.sub(r"^\\\(|\\\)$", "", m) for m in maths]
+            if not maths or any("\\" in m for m in maths):
+                continue
+            if not any(all(_plain_math(m) in t for m in maths) for t in titles):
+                missing.append(h.get_text(" ", strip=True).rstrip("#").strip())
+    check(not missing, f"{name}: bookmarks lose the math of {missing[:3]}")
 
 
 def check_pdf_book(check: Check, name, text, titles, starts, links) -> None:
