@@ -15,7 +15,11 @@ glossary.csv has one row per term, columns
               (e.g. computation graph for 计算图 / computational graph); may be empty
 
 A term is *introduced* in a notebook's Markdown by the house convention 中文（English）, or,
-inside a full-width parenthesis, as 中文，English (e.g. （这叫反向传播，backpropagation）).
+inside a full-width parenthesis, as 中文，English (e.g. （这叫反向传播，backpropagation）), or
+English first, as English（中文） where English is one word or an identifier in backticks and
+the parenthesis holds only a short Chinese term of 2 to 4 characters (e.g. `state_dict`（状态字典）,
+dtype（数据类型）; longer Chinese there is an explanation, such as `None`（下面会看到）). A Chinese
+term may contain an en dash between Chinese characters (向量–雅可比积).
 What counts as an introduction is decided by `introductions` below; the rule, in short: the
 parenthesis starts with (or the comma form has) a plain English phrase -- Latin letters, digits,
 spaces, ' - – + / . -- containing a word of two or more letters and a lowercase letter. So code
@@ -24,8 +28,9 @@ such as （CPU）、（SGD）、（FLOP） are not term introductions. NOT_TERMS
 pass that rule but are not terms the book teaches.
 
 A glossary row covers an introduction when the text before the "（" ends with its 中文 (so
-"我们用反向传播（backpropagation）" is covered by 反向传播) and the English is its English or
-one of its 又作 (case-insensitive).
+"我们用反向传播（backpropagation）" is covered by 反向传播) -- for an English-first introduction,
+when the Chinese in the parenthesis is its 中文 -- and the English is its English or one of its
+又作 (case-insensitive).
 
     python docs/glossary.py --missing   # introductions that no row covers (file, section), and
                                         # rows whose section no longer has the term; exit 1 if any
@@ -52,15 +57,29 @@ GLOSSARY = DOCS / "glossary.csv"
 COLUMNS = ["中文", "English", "笔记本", "小节", "又作"]
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+# 一串中文字符；中间可以有连接两个汉字的 en dash（向量–雅可比积）
+CJK_RUN = rf"[{CJK}]+(?:–[{CJK}]+)*"
 # 一个“英文术语”：字母开头，只含字母、数字、空格和 ' ’ - – + / .
 PHRASE = r"[A-Za-z][A-Za-z0-9'’\-–+/. ]*"
 FIRST_PHRASE = re.compile(rf"^\s*({PHRASE}?)\s*(?:[，,；;：:]|$)")
-COMMA_FORM = re.compile(rf"([{CJK}]+)，\s*({PHRASE}?)\s*(?=[，,；;：:]|$)")
+COMMA_FORM = re.compile(rf"({CJK_RUN})，\s*({PHRASE}?)\s*(?=[，,；;：:]|$)")
+# English（中文）：一个英文词或反引号里的标识符，紧跟只含 2–4 个汉字的括号
+ENGLISH_FIRST = re.compile(
+    rf"(?<![A-Za-z0-9_.`])(?:`([A-Za-z_][A-Za-z0-9_]*)`|([A-Za-z][A-Za-z0-9\-]*))（([{CJK}]{{2,4}})）"
+)
 PAREN = re.compile(r"（([^（）]*)）")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
-# Names that pass the phrase rule but are not terms the book teaches (software and documents).
+# Names that pass the phrase rule but are not terms the book teaches (software, documents, code,
+# words of everyday language, and fields of mathematics named in passing).
 NOT_TERMS = {
+    "allclose": "a function (torch.allclose, 02 自检), not a term",
+    "tuple": "a Python type named in passing in 03 §1",
+    "assert": "a Python statement (the self-checks), not a term of the book",
+    "optional": "the book's own 选读 label (04), not a term",
+    "data": "everyday word (05's group heading 数据), not a term",
+    "multilinear algebra": "a field of mathematics named in passing in 01 §2, not taught",
+    "geometric algebra": "a field of mathematics named in passing in 01 §2, not taught",
     "ATen": "PyTorch's C++ tensor library, named in passing in 01",
     "oneDNN": "Intel's CPU convolution library, named in passing in 03 §12",
     "PyTorch documentation": "a reference to the official documentation, not a term",
@@ -72,7 +91,13 @@ NOT_TERMS = {
 # Single parentheses that gloss a description rather than a Chinese term: (notebook, English).
 NOT_INTRODUCTIONS = {
     ("01_tensor_basics.ipynb", "define-by-run"): "glosses 计算图在运行时才一步步记录下来; the "
-    "term itself is 动态图, introduced in 04",
+    "term is 动态计算图 (01 §1), which lists define-by-run as 又作",
+    ("04_backprop_gpu.ipynb", "define-by-run"): "04 §2 recalls 动态图 as a bullet; the term is "
+    "动态计算图 (01 §1), which lists define-by-run as 又作",
+    ("03_cifar10_blitz.ipynb", "kernel"): "a GPU kernel, named in passing in 03 §10; 04 §7 keeps "
+    "the English word on purpose (内核 is also Jupyter's kernel, as in 04 §3)",
+    ("04_backprop_gpu.ipynb", "kernel"): "Jupyter's kernel (04 §3: 在一个新的内核里运行), not a "
+    "term of the book",
 }
 
 
@@ -108,11 +133,16 @@ class Intro:
     section: str
     before: str  # text of the line before the "（"
     en: str
+    zh: str = ""  # English-first form English（中文）: the Chinese term in the parenthesis
 
     @property
     def run(self) -> str:
-        """The Chinese characters right before the parenthesis (the term, maybe more)."""
-        m = re.search(rf"[{CJK}]+$", self.before)
+        """The Chinese term: the Chinese characters right before the parenthesis (the term,
+        maybe more; an en dash between two characters does not cut the run), or, English
+        first, the Chinese in the parenthesis."""
+        if self.zh:
+            return self.zh
+        m = re.search(rf"{CJK_RUN}$", self.before)
         return m.group(0) if m else ""
 
 
@@ -129,9 +159,8 @@ class Entry:
         return [self.en, *self.aliases]
 
     def covers(self, intro: Intro) -> bool:
-        return intro.before.endswith(self.zh) and intro.en.lower() in {
-            e.lower() for e in self.english()
-        }
+        chinese = intro.zh == self.zh if intro.zh else intro.before.endswith(self.zh)
+        return chinese and intro.en.lower() in {e.lower() for e in self.english()}
 
 
 # --- 笔记本 -------------------------------------------------------------------------------
@@ -218,6 +247,11 @@ def introductions(path: Path) -> list[Intro]:
                     if is_term(inner.group(2)):
                         before = content[: inner.end(1)]
                         intros.append(Intro(rel(path), section, before, inner.group(2)))
+            for first in ENGLISH_FIRST.finditer(line):
+                code, word, zh = first.groups()
+                if (code and code not in NOT_TERMS) or (word and is_term(word)):
+                    before = line[: first.start(3) - 1]
+                    intros.append(Intro(rel(path), section, before, code or word, zh))
     return intros
 
 
@@ -260,7 +294,7 @@ def problems(entries: list[Entry]) -> list[str]:
         if not (e.zh and e.en and e.notebook and e.section):
             out.append(f"{where}: 中文, English, 笔记本 and 小节 are all required")
             continue
-        if re.search(rf"[^{CJK}A-Za-z0-9 +\-·/]", e.zh) or not re.search(f"[{CJK}]", e.zh):
+        if re.search(rf"[^{CJK}A-Za-z0-9 +\-–·/]", e.zh) or not re.search(f"[{CJK}]", e.zh):
             out.append(f"{where}: 中文 must be Chinese characters (no punctuation)")
         if e.zh in seen:
             out.append(f"{where}: 中文 already on line {seen[e.zh]}")

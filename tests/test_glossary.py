@@ -73,6 +73,29 @@ def test_what_counts_as_a_term_introduction(tmp_path):
     ]
 
 
+def test_an_en_dash_does_not_cut_a_term_and_english_first_introductions_count(tmp_path):
+    path = notebook(
+        tmp_path,
+        "## 1. 第一节\n"
+        "autograd 算的是：向量–雅可比积（vector-Jacobian product）。\n"
+        "`state_dict`（状态字典）、dtype（数据类型）和 `model.eval()`（求值模式）。\n"
+        "## 2. 不是术语\n"
+        "`None`（下面会看到）；`x.grad`（梯度）；`(N, C, H, W)`（一批）；CPU（处理器）；"
+        "`tuple`（元组）。",
+    )
+    found = [(i.run, i.en, i.section) for i in glossary.introductions(path)]
+    assert found == [
+        ("向量–雅可比积", "vector-Jacobian product", "1. 第一节"),
+        ("状态字典", "state_dict", "1. 第一节"),
+        ("数据类型", "dtype", "1. 第一节"),
+    ]
+    intros = glossary.introductions(path)
+    assert glossary.Entry("向量–雅可比积", "vector-Jacobian product", "", "").covers(intros[0])
+    assert glossary.Entry("状态字典", "state_dict", "", "").covers(intros[1])
+    assert not glossary.Entry("字典", "state_dict", "", "").covers(intros[1])
+    assert not glossary.Entry("状态字典", "state dict", "", "").covers(intros[1])
+
+
 def test_a_row_covers_an_introduction_by_suffix_and_english():
     intro = glossary.Intro("01.ipynb", "1", "所以我们用反向传播", "Backpropagation")
     assert glossary.Entry("反向传播", "backpropagation", "", "").covers(intro)
