@@ -1,4 +1,4 @@
-"""每个笔记本的静态检查（不执行代码，毫秒级）；执行由 nbmake 负责。
+"""每个笔记本的静态检查（不执行代码，毫秒级）；执行由 tools/notebook_runner.py 负责。
 
 Static hygiene checks on every notebook in notebooks/. The parametrised `notebook`
 argument and the fixtures come from the top-level conftest.py.
@@ -6,28 +6,20 @@ argument and the fixtures come from the top-level conftest.py.
 
 import ast
 import re
-from pathlib import Path
+import sys
 
 import nbformat
 import pytest
+import rules  # tools/rules.py (conftest.py puts tools/ on sys.path)
 from markdown_it import MarkdownIt
+from rules import ROOT, source
 
 EXPECTED_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
-# 本机或开发者机器上的绝对路径；笔记本要在 Colab 等任何地方都能运行
-ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/(work|tmp|root|home|Users|mnt|opt)/|[A-Za-z]:\\\\)")
 BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
-
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def colab_url(repo: str, relpath: str) -> str:
     return f"https://colab.research.google.com/github/{repo}/blob/main/{relpath}"
-
-
-def source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def test_there_are_notebooks(all_notebooks):
@@ -83,9 +75,28 @@ def test_last_cell_is_an_assert_self_check(notebook):
     assert len(asserts) >= 3, f"the self-check has {len(asserts)} asserts; check the results"
 
 
+def strings(value) -> list[str]:
+    """Every string in a parsed notebook (sources, metadata, outputs), JSON escapes decoded."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.keys()) + list(value.values())
+    if isinstance(value, list):
+        return [s for item in value for s in strings(item)]
+    return []
+
+
 def test_no_absolute_paths(notebook):
-    hits = sorted({m.group(0) for m in ABSOLUTE_PATH.finditer(notebook.text)})
+    hits = sorted({hit for text in strings(notebook.nb) for hit in rules.machine_paths(text)})
     assert not hits, f"absolute paths {hits}: notebooks must run anywhere (use DATA_DIR)"
+
+
+def test_absolute_path_detector():
+    found = lambda text: rules.machine_paths(text)  # noqa: E731
+    assert found('open("/home/ana/data.csv")') == ["/home/"]
+    assert found("C:\\Users\\ana") == ["C:\\"]
+    assert found("见 https://example.org/home/x 和 ./tmp/y、~/work/z") == []
+    assert found("path = DATA_DIR / 'x'") == []
 
 
 def test_readme_table_lists_exactly_the_notebooks(all_notebooks, readme_text):
@@ -144,8 +155,7 @@ def test_markdown_renders_without_literal_emphasis(notebook):
 
 # 段落里两个中文字符（含全角标点）之间的换行：JupyterLab 把它显示成一个多余的空格
 # （“（computation graph）， 然后用”）。只看同一段落里的软换行，标题、表格、列表项之间的换行不算。
-_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_CJK_BREAK = re.compile(f"([{_CJK}])\n([{_CJK}])")
+_CJK_BREAK = re.compile(f"([{rules.CJK}])\n([{rules.CJK}])")
 
 
 def cjk_line_breaks(markdown: str) -> list[str]:
@@ -164,6 +174,7 @@ def test_cjk_line_break_detector():
     assert cjk_line_breaks("## 标题\n正文紧接着标题") == []
     assert cjk_line_breaks("第一段。\n\n第二段。") == []
     assert cjk_line_breaks("英文结尾 word\n中文开头") == []
+    assert cjk_line_breaks("扩展 A 的字㐀\n也算")  # U+3400–4DBF
 
 
 def test_no_line_break_between_chinese_characters(notebook):
@@ -256,3 +267,154 @@ def test_every_chapter_has_linked_solutions(all_notebooks):
     assert solutions == {nb.name.replace(".ipynb", "_solutions.ipynb") for nb in chapters}, (
         "every solutions notebook belongs to a chapter"
     )
+
+
+# ---------------------------------------------------------------------------
+# 选择设备：每个选择设备的笔记本（有一句不在函数里的 `device = …`）都带一格与 tools/pick_device.py
+# 逐字节相同的工具格（末尾的换行不算），并且只有这一格定义 pick_device。要改它，先改 tools/pick_device.py。
+PICK_DEVICE = (ROOT / "tools" / "pick_device.py").read_text(encoding="utf-8")
+
+
+def chooses_a_device(notebook) -> bool:
+    for cell in notebook.cells:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            tree = ast.parse(re.sub(r"^\s*[%!].*$", "", source(cell), flags=re.M))
+        except SyntaxError:
+            continue
+        if _assigns_device(tree):
+            return True
+    return False
+
+
+def _assigns_device(node) -> bool:
+    """`device = …` in the cell's own code (also under if/with/try), not inside a def or class."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+        return False
+    if isinstance(node, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == "device" for t in node.targets
+    ):
+        return True
+    return any(_assigns_device(child) for child in ast.iter_child_nodes(node))
+
+
+def pick_device_cells(notebook) -> tuple[list[int], list[int]]:
+    """(cells identical to tools/pick_device.py, other cells that define pick_device)."""
+    same, other = [], []
+    for i, cell in enumerate(notebook.cells):
+        text = source(cell)
+        if cell["cell_type"] == "code" and text.rstrip("\n") == PICK_DEVICE.rstrip("\n"):
+            same.append(i)
+        elif re.search(r"^def pick_device\b", text, re.M):
+            other.append(i)
+    return same, other
+
+
+def test_pick_device_is_the_shared_cell(notebook):
+    same, other = pick_device_cells(notebook)
+    assert not other, (
+        f"cells {other} define pick_device differently from tools/pick_device.py: copy that file "
+        "into the cell byte for byte"
+    )
+    if chooses_a_device(notebook):
+        assert len(same) == 1, (
+            f"{notebook.name} chooses a device: it needs exactly one code cell identical to "
+            f"tools/pick_device.py (found {len(same)}), then `device = pick_device()`"
+        )
+
+
+def test_pick_device_check_can_fail(all_notebooks):
+    """A copy that differs by one character is caught; the canonical text is valid Python."""
+    compile(PICK_DEVICE, "tools/pick_device.py", "exec")
+    assert PICK_DEVICE.startswith("# @title ")
+    nb = all_notebooks[0]
+    cell = {"cell_type": "code", "metadata": {}, "source": PICK_DEVICE.replace("MPS", "mps", 1)}
+    assign = {"cell_type": "code", "metadata": {}, "source": "device = pick_device()"}
+    changed = type(nb)(nb.path, "", {"cells": [cell, assign]})
+    assert pick_device_cells(changed) == ([], [0])
+    assert chooses_a_device(changed)
+    exact = type(nb)(nb.path, "", {"cells": [dict(cell, source=PICK_DEVICE), assign]})
+    assert pick_device_cells(exact) == ([0], [])
+
+
+def test_linters_in_ci_match_pre_commit():
+    """.ci/lint.txt (what `bash .ci/run` installs) pins the versions .pre-commit-config.yaml uses."""
+    pins = dict(re.findall(r"^([\w-]+)==([\w.]+)", (ROOT / ".ci/lint.txt").read_text(), re.M))
+    config = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    revs = dict(re.findall(r"repo: https://github.com/[\w-]+/([\w-]+)\s+rev: v?([\w.]+)", config))
+    assert pins == {"ruff": revs["ruff-pre-commit"], "nbstripout": revs["nbstripout"]}, (pins, revs)
+
+
+# ---------------------------------------------------------------------------
+# 依赖都有声明：仓库里的 .py 和笔记本 import 的每个第三方包，都写在 requirements.txt、
+# requirements-site.txt 或 .ci/lint.txt 里；少数由已声明的包带来的依赖列在 PROVIDED_BY 里，
+# 测试核对那个包确实依赖它。没有安装的包（例如 colab 一组里网站的包）查不到发行名，跳过。
+REQUIREMENT_FILES = ("requirements.txt", "requirements-site.txt", ".ci/lint.txt")
+PROVIDED_BY = {"pillow": "torchvision", "docutils": "sphinx"}  # 发行名 -> 声明了的、依赖它的包
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def declared_distributions() -> set[str]:
+    names = set()
+    for file in REQUIREMENT_FILES:
+        text = (ROOT / file).read_text(encoding="utf-8")
+        names |= {_canonical(m) for m in re.findall(r"^([A-Za-z0-9][\w.-]*)", text, re.M)}
+    return names
+
+
+def imported_modules() -> dict[str, set[str]]:
+    """{top-level module: files that import it} for the repository's .py files and notebooks."""
+
+    def modules(code: str) -> set[str]:
+        try:
+            tree = ast.parse(re.sub(r"^\s*[%!].*$", "", code, flags=re.M))
+        except SyntaxError:
+            return set()
+        found = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+        return found
+
+    found: dict[str, set[str]] = {}
+    sources = [(p, p.read_text(encoding="utf-8")) for p in ROOT.glob("*.py")]
+    for folder in ("tools", "tests", "docs"):
+        sources += [(p, p.read_text(encoding="utf-8")) for p in (ROOT / folder).glob("*.py")]
+    for path in rules.notebook_paths():
+        code = [source(c) for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+        sources += [(path, text) for text in code]
+    for path, text in sources:
+        for module in modules(text):
+            found.setdefault(module, set()).add(path.relative_to(ROOT).as_posix())
+    return found
+
+
+def test_every_imported_package_is_declared():
+    from importlib.metadata import packages_distributions, requires
+
+    own = {p.stem for folder in ("tools", "tests", "docs") for p in (ROOT / folder).glob("*.py")}
+    own |= {"conftest", "__future__"}
+    declared = declared_distributions()
+    distributions = packages_distributions()
+    missing = []
+    for module, files in sorted(imported_modules().items()):
+        if module in sys.stdlib_module_names or module in own or module not in distributions:
+            continue
+        for dist in map(_canonical, distributions[module]):
+            provider = PROVIDED_BY.get(dist)
+            if provider:
+                assert provider in declared, f"{provider} (which brings {dist}) is not declared"
+                needs = {
+                    _canonical(re.split(r"[^\w.-]", r, maxsplit=1)[0])
+                    for r in requires(provider) or []
+                }
+                assert dist in needs, f"{provider} no longer requires {dist}: declare {dist}"
+            elif dist not in declared:
+                missing.append(f"{dist} (import {module}: {', '.join(sorted(files))})")
+    assert not missing, f"imported but not in {', '.join(REQUIREMENT_FILES)}: {missing}"

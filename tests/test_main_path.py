@@ -13,8 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import mainpath  # noqa: E402
+import rules  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+NOTEBOOKS = rules.notebook_paths()
 
 
 def _load(path):
@@ -55,25 +56,43 @@ def test_chapter_opens_with_its_route(path):
     heads = [mainpath.heading(c) for c in nb["cells"]]
     heads = [h for h in heads if h]
     names = [h[1] for h in heads]
-    assert any("本章路线" in n for n in names[:3]), f"{path.name}: no 本章路线 among the first headings"
+    assert any("本章路线" in n for n in names[:3]), (
+        f"{path.name}: no 本章路线 among the first headings"
+    )
 
 
 def test_rules_can_fail():
     """The measurement and the dependency check see what they are for (each rule broken once)."""
     md = lambda s, i: {"cell_type": "markdown", "id": str(i), "metadata": {}, "source": s}  # noqa: E731
-    code = lambda s, i: {"cell_type": "code", "id": str(i), "metadata": {}, "source": s,  # noqa: E731
-                         "outputs": [], "execution_count": None}
-    nb = {"metadata": {}, "cells": [
-        md("## 1 主线", 0), code("a = 1", 1),
-        md("### 1.1 选读：细节", 2), code("b = a + 1", 3),
-        md("## 2 下一节", 4), code("# @title 工具（不必细看）\nc = 3", 5), code("print(b, c)", 6),
-        code("assert b == 2", 7),
-    ]}
+    code = lambda s, i: {
+        "cell_type": "code",
+        "id": str(i),
+        "metadata": {},
+        "source": s,  # noqa: E731
+        "outputs": [],
+        "execution_count": None,
+    }
+    nb = {
+        "metadata": {},
+        "cells": [
+            md("## 1 主线", 0),
+            code("a = 1", 1),
+            md("### 1.1 选读：细节", 2),
+            code("b = a + 1", 3),
+            md("## 2 下一节", 4),
+            code("# @title 工具（不必细看）\nc = 3", 5),
+            code("print(b, c)", 6),
+            code("assert b == 2", 7),
+        ],
+    }
     mainpath.apply(nb)
     assert nb["cells"][2]["metadata"]["jp-MarkdownHeadingCollapsed"] is True
     assert nb["metadata"]["colab"]["collapsed_sections"] == ["2"]
     assert nb["cells"][5]["metadata"]["jupyter"]["source_hidden"] is True
     assert mainpath.hidden_on_open(nb) == [False, False, False, True, False, False, False, False]
     # visible: 0,1,2,4,5(hidden source),6,7
-    assert mainpath.first_view(nb) == (7, sum(len(nb["cells"][i]["source"]) for i in (0, 1, 2, 4, 6, 7)))
+    assert mainpath.first_view(nb) == (
+        7,
+        sum(len(nb["cells"][i]["source"]) for i in (0, 1, 2, 4, 6, 7)),
+    )
     assert mainpath.hidden_dependencies(nb) == [(6, "b", 3)]

@@ -22,19 +22,18 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = sorted((ROOT / "notebooks").glob("0[1-4]_*.ipynb"))
+from rules import NOTEBOOK_DIR, notebook_paths, source
+
+# the chapters (01–04; not the appendix 05, not the solutions)
+CHAPTERS = [
+    p for p in notebook_paths() if p.parent == NOTEBOOK_DIR and re.match(r"0[1-4]_", p.name)
+]
 MAX_CELLS, MAX_CHARS = 80, 30_000  # issue 26: a beginner's first view of a chapter
 
 HEADING = re.compile(r"(#{1,6})\s+(.*)")
 TITLE = re.compile(r"#\s*@title\b")
 OPTIONAL = "选读"
 HIDE_TAG = "hide-input"
-
-
-def source(cell: dict) -> str:
-    s = cell.get("source", "")
-    return s if isinstance(s, str) else "".join(s)
 
 
 def heading(cell: dict) -> tuple[int, str] | None:
@@ -109,7 +108,9 @@ def first_view(nb: dict) -> tuple[int, int]:
         if hidden:
             continue
         cells += 1
-        if not (cell["cell_type"] == "code" and cell["metadata"].get("jupyter", {}).get("source_hidden")):
+        if not (
+            cell["cell_type"] == "code" and cell["metadata"].get("jupyter", {}).get("source_hidden")
+        ):
             chars += len(source(cell))
     return cells, chars
 
@@ -164,12 +165,15 @@ def main(argv: list[str]) -> int:
         nb = json.loads(path.read_text(encoding="utf-8"))
         if apply_:
             apply(nb)
-            path.write_text(json.dumps(nb, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            path.write_text(
+                json.dumps(nb, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                encoding="utf-8",
+            )
         cells, chars = first_view(nb)
         over = cells > MAX_CELLS or chars > MAX_CHARS
         status |= over and path in CHAPTERS
-        print(f"{path.name}: {cells} cells, {chars} characters visible on open"
-              f"{'  (over the limit of %d / %d)' % (MAX_CELLS, MAX_CHARS) if over else ''}")
+        limit = f"  (over the limit of {MAX_CELLS} / {MAX_CHARS})" if over else ""
+        print(f"{path.name}: {cells} cells, {chars} characters visible on open{limit}")
         for i, name, j in hidden_dependencies(nb):
             print(f"  cell {i} uses {name!r}, bound only in collapsed cell {j}")
     return int(status)
