@@ -154,6 +154,14 @@ def link_repo_files(markdown: str, base: str, pages: set[str]) -> str:
     return re.sub(r"\]\(([^)\s]+)\)", fix, markdown)
 
 
+# 一段话里有测量（秒、分钟、百分数、几分之几）：首页不用 README 手写的这些数
+MEASURED = re.compile(
+    r"\d[\d.,]*\s*(?:秒|分钟|%)|[一二三四五六七八九十]+分之[一二三四五六七八九十]+"
+)
+MEASURED_NOTE = "<!-- measured-note -->"
+SOURCES = "源文章与勘误"
+
+
 def home_page(staged: dict[str, str]) -> str:
     """首页 = README 开头（标题、简介、笔记本表格及其说明，直到第一个 “## ”）+ 目录。
 
@@ -163,9 +171,29 @@ def home_page(staged: dict[str, str]) -> str:
     """
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     lead = readme.split("\n## ", 1)[0].rstrip()
+    # README 里手写的测量（“约 53%”“三分之二”“测于 2026-12-03”）不上首页：换成这次运行的说明
+    paragraphs = lead.split("\n\n")
+    typed = [p for p in paragraphs if not p.lstrip().startswith("|") and MEASURED.search(p)]
+    if typed:
+        at = paragraphs.index(typed[0])
+        paragraphs = [p for p in paragraphs if p not in typed]
+        paragraphs.insert(at, MEASURED_NOTE)
+    lead = "\n\n".join(paragraphs)
+    # README 的「源文章与勘误」一节也放上首页（首页的链接指向它，而不是 GitHub）
+    sources = re.search(rf"^## {SOURCES}\n(.*?)(?=^## |^---)", readme, re.M | re.S)
+    local = {SOURCES} if sources else set()
 
-    lead = re.sub(r"\]\((#[^)\s]+)\)", rf"](https://github.com/{GITHUB_REPO}\1)", lead)
+    def anchor(match: re.Match) -> str:
+        if match.group(1).lstrip("#") in local:
+            return match.group(0)
+        return f"](https://github.com/{GITHUB_REPO}{match.group(1)})"
+
+    lead = re.sub(r"\]\((#[^)\s]+)\)", anchor, lead)
     lead = link_repo_files(lead, ".", set(staged))
+    if sources and MEASURED_NOTE in lead:
+        lead = lead.replace(
+            MEASURED_NOTE, MEASURED_NOTE + f"源文章的情况见下文[「{SOURCES}」](#{SOURCES})。"
+        )
     parts = [lead, ""]
     unlisted = [rel for rel in staged if f"]({rel})" not in lead]
     if unlisted:
@@ -184,6 +212,13 @@ def home_page(staged: dict[str, str]) -> str:
         + "。想自己运行，点页面上的 Colab 徽章，或下载 `.ipynb`。",
         "",
     ]
+    if sources:
+        parts += [
+            f"## {SOURCES}",
+            "",
+            link_repo_files(sources.group(1).strip(), ".", set(staged)),
+            "",
+        ]
     for caption, group in (("章节", False), ("参考答案", True)):
         docs = [rel for rel in staged if ("solutions/" in rel) == group]
         if docs:
@@ -286,6 +321,27 @@ def add_stamp(nb, verified: dict) -> None:
     nb.cells[0].source = "\n".join(lines)
 
 
+RUNTIME = re.compile(r"<!-- runtime -->.*?<!-- /runtime -->", re.DOTALL)
+
+
+def runtime_text(verified: dict) -> str:
+    """本章路线里 <!-- runtime -->…<!-- /runtime --> 之间换成的文字：这次构建实测的整章用时。"""
+    return (
+        f'<span class="nb-runtime">{format_seconds(verified["seconds"])}'
+        f"（本次构建在 {device_text(verified['device'])} 上实测，{verified['date']}）</span>"
+    )
+
+
+def fill_runtime(nb, verified: dict) -> int:
+    """把每个 Markdown 格里的 runtime 标记之间的文字换成实测用时；返回换了几处。"""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "<!-- runtime -->" in cell.source:
+            cell.source, n = RUNTIME.subn(runtime_text(verified), cell.source)
+            count += n
+    return count
+
+
 def _cells(row: str) -> list[str]:
     return row.strip().strip("|").split("|")
 
@@ -329,12 +385,29 @@ def measured_home_page(home: str, verified: dict[str, dict]) -> str:
             for date, device, py, torch, tv in runs
         )
         note = (
-            "本站表格里的用时是生成本站的那次运行实测的每个笔记本的执行时间（"
+            "表格里的用时是生成本站的那次运行实测的每个笔记本的执行时间（"
             + where
-            + "），每页开头的“最后验证”一行也来自这次运行。"
+            + "），每页开头的“最后验证”一行也来自这次运行。各章算出的结果（如 03 各种训练配方的"
+            "准确率和用时）印在各章的输出里，也来自这次运行；不同 CPU 之间会差一两个百分点。"
+            + (
+                ""
+                if any(is_gpu(v["device"]) for v in verified.values())
+                else "GPU 用时尚未测量（“—”）：生成本站的运行没有 GPU。"
+            )
         )
-        at = home.find("```{toctree}")
-        home = home[:at] + note + "\n\n" + home[at:] if at >= 0 else home + "\n\n" + note + "\n"
+        if MEASURED_NOTE in home:
+            home = home.replace(MEASURED_NOTE, note)
+        else:
+            at = home.find("```{toctree}")
+            home = home[:at] + note + "\n\n" + home[at:] if at >= 0 else home + "\n\n" + note
+    home = home.replace(MEASURED_NOTE, "")
+    # 手机上表格比屏幕宽：表格上方提示可以左右滑动（CSS 只在窄屏显示它）
+    home = re.sub(
+        r"\n(\| # \|)",
+        r'\n<p class="table-scroll-hint">表格较宽：左右滑动可以看到用时和 Colab 两列。</p>\n\n\1',
+        home,
+        count=1,
+    )
     pdf = (
         f'<a class="reference external pdf-download" href="{BOOK_PDF}">下载 PDF</a>'
         f"（全书一个文件；参考答案另成一册："
@@ -363,6 +436,7 @@ def stage(notebooks: list[Path]) -> dict[str, str]:
         try:
             verified[rel] = verified_of(nb.metadata)
             add_stamp(nb, verified[rel])
+            fill_runtime(nb, verified[rel])
         except ValueError:
             pass  # 只在 --preview 时会走到这里（main() 已经报告过）
         for cell in nb.cells:

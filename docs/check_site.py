@@ -23,6 +23,7 @@ Check the built site in build/site/ (run docs/build_site.py first).
 from __future__ import annotations
 
 import argparse
+import csv
 import functools
 import http.server
 import json
@@ -45,15 +46,33 @@ SITE = ROOT / "build" / "site"
 STAGE = ROOT / "build" / "site-src"
 SHOTS = ROOT / "build" / "site-screenshots"
 
-# 搜索这些词，结果里必须有这些页面（至少）。
-SEARCHES = {
-    "广播": ["notebooks/01_tensor_basics.html"],
-    "反向传播": ["notebooks/04_backprop_gpu.html"],
-    "标签平滑": ["notebooks/03_cifar10_blitz.html"],
-    "label smoothing": ["notebooks/03_cifar10_blitz.html"],
-    "weights_only": ["notebooks/04_backprop_gpu.html"],
-    "zero_grad": ["notebooks/04_backprop_gpu.html"],
-}
+# 读者会输入的查询（docs/search_queries.csv：问题、术语、函数名、带读者自己数字的报错消息），
+# 每一条在真的搜索框里输入，它要找的页面（之一）必须排在前 top 个页面里。
+SEARCH_QUERIES = DOCS / "search_queries.csv"
+# 结果摘要里不能出现的主题文字与原样的 TeX
+SNIPPET_LEAKS = re.compile(
+    r"System Settings|亮色|暗色|Color mode|跟随系统|明暗模式|最后验证|\\\(|\\\[|\$\$"
+    r"|\\(?:frac|times|delta|partial|mathrm|text|left|right|sum|cdot|lambda|eta|mu|approx)\b"
+)
+# 这几条的结果里有公式多的小节（03 的归一化、02 的有限差分、04 的梯度）：看摘要
+SNIPPET_QUERIES = ("归一化到-1到1", "有限差分", "梯度累加")
+
+
+def reader_queries() -> list[tuple[str, list[str], int, str]]:
+    """(query, acceptable pages as site URLs, top, why) from docs/search_queries.csv."""
+    with SEARCH_QUERIES.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [
+        (
+            r["query"],
+            [f"notebooks/{p}.html" for p in r["page"].split("|")],
+            int(r["top"]),
+            r["reader"],
+        )
+        for r in rows
+    ]
+
+
 # 附录（issue 20）：每个 “### N. `错误类名: 消息`” 标题的消息，原样贴进搜索框，必须找到附录页。
 APPENDIX = "notebooks/05_common_errors.ipynb"
 APPENDIX_ENTRY = re.compile(r"^###\s+\d+\.\s.*?`([^`]+)`")
@@ -161,8 +180,78 @@ def check_files(notebooks: list[str]) -> list[str]:
         for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", css.read_text("utf-8")):
             remote.append(f"{css.relative_to(SITE)}: url({url})")
     check(not remote, f"resources on the web: {remote[:10]}")
+    check_finish(pages)
     skip = {"genindex.html", "search.html"}
     return [p.relative_to(SITE).as_posix() for p in pages if p.name not in skip]
+
+
+# 主题里没翻译的英文界面文字（docs/conf.py 的 UI_TEXT 换掉了它们）
+ENGLISH_UI = (
+    "Search...",
+    "Toggle primary sidebar",
+    "Toggle secondary sidebar",
+    "Launch on Colab",
+    "Color mode",
+    "System Settings",
+    "Author name not set",
+    "Toggle hidden content",
+    "Show code cell",
+    "Hide code cell",
+)
+
+
+def check_finish(pages: list[Path]) -> None:
+    """Finished pages (issue 27) and the main path on the site (issue 26): no English interface
+    text, the project as author, a favicon; 选读 sections collapsible, tool cells' code behind a
+    toggle, the 本章路线 runtime filled in."""
+    english = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        english += [f"{page.relative_to(SITE)}: {w!r}" for w in ENGLISH_UI if w in text]
+    check(not english, f"English interface text left: {english[:5]}")
+    index = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
+    icon = index.select_one('link[rel~="icon"]')
+    check(
+        icon is not None and (SITE / icon["href"].split("?")[0]).is_file(),
+        "index.html: no favicon",
+    )
+    author = index.select_one(".component-author")
+    check(
+        author is not None and "PyTorch 入门 notebooks" in author.get_text(),
+        f"footer author is {author.get_text(' ', strip=True) if author else None!r}",
+    )
+    sources = index.select_one("article section#源文章与勘误, article [id='源文章与勘误']")
+    check(sources is not None, "index.html: no 源文章与勘误 section on the home page")
+    github = [
+        a["href"]
+        for a in index.select("article a[href]")
+        if "github.com" in a["href"] and "#" in a["href"]
+    ]
+    check(not github, f"index.html: links into the README on GitHub: {github[:3]}")
+    optional = hidden = 0
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for section in soup.select("article section"):
+            heading = section.find(re.compile(r"^h[1-6]$"))
+            if heading is None or "选读" not in heading.get_text():
+                continue
+            optional += 1
+            block = section.find("details", class_="optional-block", recursive=False)
+            check(
+                block is not None,
+                f"{page.relative_to(SITE)}: 选读 section "
+                f"{heading.get_text(strip=True)[:40]!r} is not collapsible",
+            )
+        for cell in soup.select("div.cell.tag_hide-input"):
+            hidden += 1
+            code = cell.select_one("div.cell_input")
+            check(
+                code is not None and code.find_parent("details") is not None,
+                f"{page.relative_to(SITE)}: a hide-input cell shows its code",
+            )
+        text = soup.get_text()
+        check("<!-- runtime -->" not in text, f"{page.relative_to(SITE)}: runtime marker left")
+    print(f"  finish: {optional} 选读 section(s), {hidden} hidden tool cell(s)")
 
 
 # --- 2. 浏览器 --------------------------------------------------------------------------------
@@ -216,6 +305,18 @@ async () => {
 """
 
 
+OVERFLOW_JS = """
+() => {
+  const overflow = document.documentElement.scrollWidth - window.innerWidth;
+  const culprits = overflow <= 1 ? [] : Array.from(document.querySelectorAll("article *"))
+    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+    .filter((el) => !el.closest("pre, div.math, mjx-container, .pst-scrollable-table-container"))
+    .slice(0, 3).map((el) => el.tagName + "." + el.className + ": " + el.textContent.slice(0, 40));
+  return {overflow, culprits};
+}
+"""
+
+
 def check_browser(urls: list[str], chromium: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -252,6 +353,7 @@ def check_browser(urls: list[str], chromium: str) -> None:
             )
 
             print(f"[check] browser: {len(urls)} page(s) at {base}")
+            t0 = time.perf_counter()
             for url in urls:
                 errors.clear()
                 page.goto(base + url, wait_until="load")
@@ -261,11 +363,26 @@ def check_browser(urls: list[str], chromium: str) -> None:
                 check(not state["mathErrors"], f"{url}: MathJax errors: {state['mathErrors']}")
                 check(not state["raw"], f"{url}: raw TeX left in the text: {state['raw']}")
                 check(not errors, f"{url}: JavaScript errors: {errors}")
+                # 手机宽度（390 px）：页面不能横向滚动（宽的代码、公式、表格在自己的框里滚动）
+                page.set_viewport_size({"width": 390, "height": 844})
+                wide = page.evaluate(OVERFLOW_JS)
+                page.set_viewport_size({"width": 1280, "height": 900})
+                check(
+                    wide["overflow"] <= 1,
+                    f"{url}: at 390 px the page scrolls sideways by {wide['overflow']} px "
+                    f"(widest: {wide['culprits']})",
+                )
                 print(f"  {url}: {state['images']} images, {state['math']} formulas")
 
+            t1 = time.perf_counter()
             check_search(page, base)
             check_glossary_search(page, base)
+            t2 = time.perf_counter()
             screenshots(browser, base)
+            print(
+                f"  browser: pages {t1 - t0:.1f} s, searches {t2 - t1:.1f} s, "
+                f"screenshots {time.perf_counter() - t2:.1f} s"
+            )
             browser.close()
     finally:
         server.shutdown()
@@ -273,31 +390,114 @@ def check_browser(urls: list[str], chromium: str) -> None:
     check(not bad_responses, f"HTTP errors while loading the site: {sorted(set(bad_responses))}")
 
 
-def check_search(page, base: str, searches: dict[str, list[str]] = SEARCHES) -> None:
-    """像读者一样：打开首页，点搜索框，输入词，回车，看结果列表。"""
-    for word, expected in searches.items():
+RESULTS_JS = """
+() => Array.from(document.querySelectorAll('#search-results li')).map((li) => {
+  const a = li.querySelector('a');
+  const p = li.querySelector('p.context');
+  return [a.getAttribute('href'), p ? p.textContent : null];
+})
+"""
+NO_RESULTS = "zqxjkv 吖吖吖"  # 书里没有的字：看“没有结果”时的说明
+
+
+SEARCH_AGAIN_JS = """
+([q, summaries]) => {
+  // 摘要要把每个结果页面取回来解析一遍（大的章节页各要几百毫秒）：只检查名次时不取
+  DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = summaries;
+  document.getElementById("search-results").replaceChildren();
+  document.querySelectorAll('input[name="q"]').forEach((el) => { el.value = q; });
+  Search.performSearch(q);
+}
+"""
+
+
+def search_box(
+    page, base: str, query: str, real: bool = True, summaries: bool = False
+) -> tuple[list[str], list[str], str]:
+    """像读者一样：打开首页，点搜索框，输入，回车。返回 (结果页面，按名次、去重；摘要；说明文字)。
+
+    real=False: already on the search page, run the query as the page does after Enter
+    (Search.performSearch: the same parsing, ranking and display code), without reloading."""
+    if real:
         page.goto(base + "index.html", wait_until="load")
         page.locator("button.search-button__button, .search-button-field").first.click()
         box = page.locator("#pst-search-dialog input[name=q]")
         box.wait_for(state="visible")
-        box.fill(word) if len(word) > 30 else box.type(word)  # 长的报错消息：粘贴
+        box.fill(query) if len(query) > 12 else box.type(query)  # 长的报错消息：粘贴
         box.press("Enter")
         page.wait_for_url(re.compile(r"search\.html\?q="))
+    else:
+        page.evaluate(SEARCH_AGAIN_JS, [query, summaries])
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#search-results .search-summary');"
+        " return s && s.textContent.trim().length > 0; }",
+        timeout=30_000,
+    )
+    results = page.evaluate(RESULTS_JS)
+    pages: list[str] = []
+    for href, _ in results:
+        url = href.split("#")[0].split("?")[0]
+        if url not in pages:
+            pages.append(url)
+    summary = page.locator("#search-results .search-summary").inner_text()
+    return pages, [s for _, s in results if s], summary
+
+
+def check_search(page, base: str, queries=None) -> None:
+    """docs/search_queries.csv, each typed into the real search box: the page it asks for is
+    among the first `top` result pages. Snippets carry no theme text and no raw TeX; the
+    no-results text is in Chinese and gives no advice that does not apply."""
+    t0 = time.perf_counter()
+    full = queries is None
+    queries = reader_queries() if full else queries
+    found = 0
+    typed = 0
+    for query, wants, top, why in queries:
+        # 评审里找不到的那几条和第一条报错消息在首页的搜索框里输入；其余在搜索页上接着搜
+        real = (
+            not full
+            or "评审" in why
+            or typed == 0
+            or not page.url.split("?")[0].endswith("search.html")
+        )
+        typed += real
+        pages, _, _ = search_box(page, base, query, real)
+        ok = any(w in pages[:top] for w in wants)
+        found += ok
+        check(
+            ok,
+            f"search {query!r} ({why}): {' or '.join(wants)} not in the first {top} "
+            f"result pages {pages[: top + 2]}",
+        )
+    print(
+        f"  search box: {found}/{len(queries)} reader queries find their page in the top results "
+        f"({typed} typed on the home page, the rest on the search page; "
+        f"{time.perf_counter() - t0:.1f} s)"
+    )
+    if not full:
+        return
+    # 摘要：等摘要都取回来，再看有没有主题文字或原样 TeX
+    for query in SNIPPET_QUERIES:
+        search_box(page, base, query, real=False, summaries=True)
         page.wait_for_function(
-            "() => { const s = document.querySelector('#search-results .search-summary');"
-            " return s && s.textContent.trim().length > 0; }",
+            "() => document.querySelectorAll('#search-results p.context').length"
+            " >= Math.min(3, document.querySelectorAll('#search-results li').length)",
             timeout=30_000,
         )
-        hrefs = page.eval_on_selector_all(
-            "#search-results li a", "els => els.map((a) => a.getAttribute('href'))"
-        )
-        pages = sorted({h.split("#")[0].split("?")[0] for h in hrefs})
-        for want in expected:
-            check(want in pages, f"search {word!r}: {want} not among the results {pages}")
-        print(f"  search {word!r}: {len(pages)} page(s): {', '.join(pages)}")
-        if word == "广播":
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=SHOTS / "desktop-search.png")
+        snippets = [s for _, s in page.evaluate(RESULTS_JS) if s]
+        check(snippets, f"search {query!r}: no snippets under the results")
+        leaks = [(m.group(0), s[:80]) for s in snippets for m in SNIPPET_LEAKS.finditer(s)]
+        check(not leaks, f"search {query!r}: snippets contain theme text or raw TeX: {leaks[:3]}")
+    pages, _, summary = search_box(page, base, NO_RESULTS)
+    check(
+        not pages
+        and "分类" not in summary
+        and "categor" not in summary
+        and re.search(r"[\u4e00-\u9fff]", summary) is not None,
+        f"search without results: the text is {summary!r}",
+    )
+    title = page.locator("#search-results h2").first.inner_text()
+    check(title.strip() in ("搜索结果",), f"search results heading is {title!r}, not 搜索结果")
 
 
 # --- 术语表与附录的搜索（issues 21、20） ----------------------------------------------------
@@ -391,7 +591,7 @@ def check_glossary_search(page, base: str) -> None:
         f"({time.perf_counter() - t0:.1f} s)"
     )
     if appendix:  # 真的在搜索框里贴一条完整的报错消息
-        check_search(page, base, {appendix[0][1]: [appendix_page + ".html"]})
+        check_search(page, base, [(appendix[0][1], [appendix_page + ".html"], 3, "appendix")])
 
 
 def screenshots(browser, base: str) -> None:
@@ -399,16 +599,22 @@ def screenshots(browser, base: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     shots = [
         ("desktop", {"width": 1280, "height": 900}, 1),
-        ("phone", {"width": 390, "height": 844}, 3),
+        ("phone", {"width": 390, "height": 844}, 2),
     ]
     targets = [
         ("index", "index.html", None),
         ("01-top", "notebooks/01_tensor_basics.html", None),
         ("01-broadcast", "notebooks/01_tensor_basics.html", "广播"),
+        ("03-top", "notebooks/03_cifar10_blitz.html", None),
+        ("03-formula", "notebooks/03_cifar10_blitz.html", "1. 定义网络"),
+        ("03-summary", "notebooks/03_cifar10_blitz.html", "汇总"),
+        ("03-optional", "notebooks/03_cifar10_blitz.html", "选读"),
         ("04-math", "notebooks/04_backprop_gpu.html", "什么是反向传播"),
         ("04-plot", "notebooks/04_backprop_gpu.html", "css:div.cell_output img"),
+        ("05-top", "notebooks/05_common_errors.html", None),
+        ("05-entry", "notebooks/05_common_errors.html", "_SingleProcessDataLoaderIter"),
         ("glossary", "glossary.html", None),
-        ("search", "search.html?q=" + quote("标签平滑"), None),
+        ("search", "search.html?q=" + quote("梯度累加"), None),
     ]
     for label, viewport, scale in shots:
         context = browser.new_context(viewport=viewport, device_scale_factor=scale)
@@ -419,11 +625,16 @@ def screenshots(browser, base: str) -> None:
             ),
         )
         page = context.new_page()
+        loaded = None
         for name, url, heading in targets:
             if not (SITE / url.split("?")[0]).is_file():
                 continue
-            page.goto(base + url, wait_until="load")
-            page.evaluate(PAGE_STATE_JS)
+            if url != loaded:  # 同一页的几张截图只加载一次
+                page.goto(base + url, wait_until="load")
+                page.evaluate(PAGE_STATE_JS)
+                loaded = url
+            else:
+                page.evaluate("() => window.scrollTo(0, 0)")
             if url.startswith("search.html"):  # 等搜索结果列出来
                 page.wait_for_function(
                     "() => { const s = document.querySelector('#search-results .search-summary');"

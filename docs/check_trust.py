@@ -41,6 +41,10 @@ SITE = ROOT / "build" / "site"
 STAGE = ROOT / "build" / "site-src"
 EXECUTED = ROOT / "build" / "executed"
 GLOSSARY_HTML = "glossary.html"
+LINKS = ROOT / "build" / "pdf-links"  # docs/build_pdf.py：每个书内链接该落在哪
+FRONT_BOOKMARK = "书名页与目录"  # docs/build_pdf.py 的前言的书签
+BOOK_TITLE = "PyTorch 入门 notebooks"
+LOCAL_URL = re.compile(r"//(127\.0\.0\.1|localhost|\[::1\])[:/]")
 
 Check = Callable[[bool, str], bool]
 
@@ -88,6 +92,18 @@ def check_stamps(check: Check, notebooks: list[str]) -> None:
         ]
         wrong = [part for part in expected if part not in text]
         check(not wrong, f"{rel}: the '最后验证' line {text!r} lacks {wrong} (executed copy)")
+        # 本章路线里的 <!-- runtime --> 标记：换成了同样的实测用时
+        executed = json.loads((EXECUTED / rel).read_text(encoding="utf-8"))
+        markers = sum(
+            "".join(c["source"]).count("<!-- runtime -->")
+            for c in executed["cells"]
+            if c["cell_type"] == "markdown"
+        )
+        spans = [s.get_text(" ", strip=True) for s in soup.select("article span.nb-runtime")]
+        check(
+            len(spans) == markers and all(format_seconds(verified["seconds"]) in s for s in spans),
+            f"{rel}: {markers} runtime marker(s) in the notebook, runtime text on the page: {spans}",
+        )
 
 
 def check_home_times(check: Check, notebooks: list[str]) -> None:
@@ -197,10 +213,42 @@ BYTES_PER_PAGE = (8_000, 80_000)
 MAX_BYTES = 40_000_000
 
 
-def _pdf_texts(path: str) -> list[str]:
+def _pdf_texts(path: str) -> tuple[list[str], list[tuple]]:
+    """(每页的文字, 每个链接 (页, 矩形, 矩形里的文字, 目标页 或 网址 或 None))。"""
     from pypdf import PdfReader
+    from pypdf.generic import ArrayObject
 
-    return [page.extract_text() or "" for page in PdfReader(path).pages]
+    reader = PdfReader(path)
+    number_of = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+    texts, links = [], []
+    for n, page in enumerate(reader.pages):
+        annots = [a.get_object() for a in page.get("/Annots") or []]
+        annots = [a for a in annots if a.get("/Subtype") == "/Link"]
+        pieces = []
+
+        def visit(text, cm, tm, font, size, pieces=pieces):
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                pieces.append((x, y, text))
+
+        texts.append(page.extract_text(visitor_text=visit if annots else None) or "")
+        for a in annots:
+            x0, y0, x1, y1 = (float(v) for v in a["/Rect"])
+            inside = "".join(
+                t for x, y, t in pieces if x0 - 2 <= x <= x1 + 1 and y0 - 2 <= y <= y1 + 2
+            )
+            dest, action = a.get("/Dest"), a.get("/A")
+            if isinstance(dest, ArrayObject):
+                target = number_of.get(dest[0].idnum)
+            elif dest is not None:
+                target = f"named destination {dest}"
+            elif action is not None and "/URI" in action:
+                target = str(action["/URI"])
+            else:
+                target = None
+            links.append((n, [x0, y0, x1, y1], inside, target))
+    return texts, links
 
 
 class PdfTexts:
@@ -214,7 +262,10 @@ class PdfTexts:
         }
 
     def get(self, name: str) -> list[str]:
-        return self.futures[name].result()
+        return self.futures[name].result()[0]
+
+    def links(self, name: str) -> list[tuple]:
+        return self.futures[name].result()[1]
 
     def close(self) -> None:
         self.pool.shutdown(cancel_futures=True)
@@ -272,6 +323,11 @@ def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> Non
     # 书签：每章一个，顺序与网站相同，标题相同；笔记本的书签下有各节
     tops = [o for o in reader.outline if not isinstance(o, list)]
     check(
+        bool(tops) and tops[0].title == FRONT_BOOKMARK,
+        f"{name}: the first bookmark is not {FRONT_BOOKMARK!r} (title page and contents)",
+    )
+    tops = [o for o in tops if o.title != FRONT_BOOKMARK]
+    check(
         [_squash(o.title) for o in tops] == [_squash(t) for t in titles],
         f"{name}: bookmarks {[o.title for o in tops]} are not the parts {titles}",
     )
@@ -289,6 +345,7 @@ def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> Non
                 f"{name}: no section bookmarks under {item.title!r}",
             )
     starts = [reader.get_destination_page_number(o) for o in tops]
+    check_math_bookmarks(check, name, parts, reader.outline)
 
     # 页数与大小
     if len(starts) == len(parts):
@@ -338,10 +395,90 @@ def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> Non
             if m
         ]
         check(not hits, f"{name}: {label} on {len(hits)} page(s): {hits[:3]}")
+    check_pdf_book(check, name, text, titles, starts, texts.links(name))
     leaks = [(i, leak) for i, t in enumerate(text) for leak in machine_leaks(t)]
     check(not leaks, f"{name}: machine paths or user names: {leaks[:3]}")
     print(
         f"  {name}: {pages} pages, {size / 1e6:.1f} MB, {len(tops)} parts, {len(embedded)} images"
+    )
+
+
+def _plain_math(text: str) -> str:
+    return re.sub(r"\s+", "", text).replace("\u2212", "-")
+
+
+def check_math_bookmarks(check: Check, name: str, parts: list[str], outline) -> None:
+    """标题里的公式（如 “归一化：从 $[0,255]$ 到 $[-1,1]$”）在书签里照样是文字，不被丢掉。
+    只看不含 TeX 命令的公式（它们的文字就是 TeX 本身）。"""
+    titles: list[str] = []
+
+    def walk(items) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(_plain_math(item.title or ""))
+
+    walk(outline)
+    missing = []
+    for part in parts:
+        for h in soup_of(SITE / part).select("article h2, article h3, article h4"):
+            maths = [m.get_text() for m in h.select("span.math")]
+            maths = [re.sub(r"^\\\(|\\\)$", "", m) for m in maths]
+            if not maths or any("\\" in m for m in maths):
+                continue
+            if not any(all(_plain_math(m) in t for m in maths) for t in titles):
+                missing.append(h.get_text(" ", strip=True).rstrip("#").strip())
+    check(not missing, f"{name}: bookmarks lose the math of {missing[:3]}")
+
+
+def check_pdf_book(check: Check, name, text, titles, starts, links) -> None:
+    """书的样子（issue 27）：第一页是书名页，不是第 01 章；前面有“怎么用这本书”和全书目录；
+    没有指向本机服务器的链接；每个书内链接落在一页上，那一页印着链接的文字或它所指那一节的标题。"""
+    first = _squash(text[0]) if text else ""
+    check(
+        _squash(BOOK_TITLE) in first and not any(_squash(t) in first for t in titles),
+        f"{name}: page 1 is not a title page: {text[0][:80]!r}" if text else f"{name}: empty",
+    )
+    front = "".join(_squash(t) for t in text[: starts[0]]) if starts else ""
+    check(
+        "怎么用这本书" in front and "目录" in front and all(_squash(t) in front for t in titles),
+        f"{name}: the pages before the first chapter lack '怎么用这本书' or a contents list "
+        "naming every part",
+    )
+    local = [(n + 1, t) for n, _, _, t in links if isinstance(t, str) and LOCAL_URL.search(t)]
+    check(not local, f"{name}: {len(local)} link(s) to the build machine: {local[:3]}")
+    named = [(n + 1, t) for n, _, _, t in links if isinstance(t, str) and t.startswith("named")]
+    check(not named, f"{name}: {len(named)} link(s) to named destinations: {named[:3]}")
+    path = LINKS / f"{name}.json"
+    if not check(path.is_file(), f"{name}: no link record {path.relative_to(ROOT)}"):
+        return
+    expected = {
+        (r["page"], tuple(round(v) for v in r["rect"])): r
+        for r in json.loads(path.read_text(encoding="utf-8"))
+    }
+    internal = [(n, rect, inside, t) for n, rect, inside, t in links if isinstance(t, int)]
+    wrong = []
+    for n, rect, inside, target in internal:
+        record = expected.get((n, tuple(round(v) for v in rect)))
+        shown = _squash(text[target])
+        wants = [_squash(inside)] + ([_squash(record["heading"])[:20]] if record else [])
+        if record is not None and record["target"] != target:
+            wrong.append(
+                f"p. {n + 1} {inside[:30]!r} → p. {target + 1}, not {record['target'] + 1}"
+            )
+        elif not any(w and w in shown for w in wants):
+            wrong.append(
+                f"p. {n + 1} {inside[:30]!r} → p. {target + 1}, which shows neither "
+                f"{wants[-1]!r} nor the link's text"
+            )
+    check(
+        not wrong,
+        f"{name}: {len(wrong)} of {len(internal)} links inside the book land on the "
+        f"wrong page: {wrong[:4]}",
+    )
+    print(
+        f"  {name}: {len(internal)} links inside the book, {len(links) - len(internal)} to the web"
     )
 
 

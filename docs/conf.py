@@ -14,6 +14,7 @@ is fetched from the web, at build time or when a reader opens a page:
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import shutil
@@ -37,6 +38,8 @@ COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
 
 # -- 项目 -------------------------------------------------------------------------------
 project = "PyTorch 入门 notebooks"
+# 主题在每页页脚印“作者：…”：写项目名（不设时是 “Author name not set”）。
+author = project
 language = "zh_CN"
 extensions = ["myst_nb"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
@@ -52,12 +55,18 @@ nb_execution_mode = "off"
 nb_ipywidgets_js: dict = {}
 # 相邻的 stdout 输出合成一块，和 JupyterLab 里看到的一样。
 nb_merge_streams = True
+# 标着 hide-input 的格（tools/mainpath.py：第一行是 “# @title …” 的工具代码）：代码收在一个开关后面
+nb_code_prompt_show = "展开工具代码（不必细看）"
+nb_code_prompt_hide = "收起工具代码"
 
 # -- HTML ---------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = project
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
 html_css_files = ["custom.css"]
+# 中文搜索（问题、不加空格、贴报错消息）：见 _static/search-zh.js；defer，在 searchtools.js 之后执行。
+html_js_files = [("search-zh.js", {"defer": "defer"}), ("book.js", {"defer": "defer"})]
 html_last_updated_fmt = None
 # 不另存一份源文件（_sources/）：下载链接给的是仓库里的笔记本，搜索摘要取自网页本身。
 html_copy_source = False
@@ -74,7 +83,39 @@ html_theme_options = {
     "show_toc_level": 2,
     # 搜索框只放在左侧栏（和页头按钮里），不在页面顶上再放一个。
     "navbar_persistent": [],
+    "search_bar_text": "搜索本书（可以直接输入问题或报错消息）",
 }
+
+# 主题里没有中文翻译的按钮提示与无障碍标签（pydata-sphinx-theme 0.20 / sphinx-book-theme 1.4）。
+# 生成之后在每个网页里原样替换；docs/check_site.py 检查这些英文不再出现。
+UI_TEXT = {
+    'title="Toggle primary sidebar"': 'title="显示或隐藏全书目录"',
+    'title="Toggle secondary sidebar"': 'title="显示或隐藏本页目录"',
+    'aria-label="Launch interactive content"': 'aria-label="在线运行"',
+    'title="Launch on Colab"': 'title="在 Colab 中打开"',
+    'title="Color mode"': 'title="明暗模式"',
+    'aria-label="Color mode"': 'aria-label="明暗模式"',
+    'title="System Settings"': 'title="跟随系统"',
+    "System Settings</button>": "跟随系统</button>",
+    'aria-label="Main"': 'aria-label="全书目录"',
+    'aria-label="Page"': 'aria-label="本页目录"',
+    'aria-label="Section Navigation"': 'aria-label="本节导航"',
+    'alt="Colab logo"': 'alt="Colab 标志"',
+    'aria-label="Toggle hidden content"': 'aria-label="展开或收起"',
+}
+
+
+def translate_ui(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = text
+        for english, chinese in UI_TEXT.items():
+            new = new.replace(english, chinese)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+
 
 # 中文搜索：Sphinx 用 jieba 给索引分词，而浏览器里的搜索框不分词：输入的词只有在索引里
 # 整个存在（三个字以上时，或是索引里某个词的一部分）才找得到。jieba 默认把“标签平滑”切成
@@ -128,6 +169,11 @@ def copy_committed_notebooks(app, exception) -> None:
             shutil.copyfile(ROOT / f"{docname}.ipynb", target)
 
 
+TOOL_CELL = re.compile(
+    r'(<p class="collapsed admonition-title">)[^<]*(</p>(?:(?!</details>).)*?<pre>(?:<span></span>)?'
+    r'<span class="c1"># @title ([^<]*)</span>)',
+    re.DOTALL,
+)
 COLAB_LINK = re.compile(
     r'<a class="reference external" href="https://colab\.research\.google\.com/github/[^"]+">'
     r".*?</a>",
@@ -151,6 +197,13 @@ def rewrite_page(app, pagename, templatename, context, doctree) -> None:
         body, found = COLAB_LINK.subn(lambda m: m.group(0) + " " + download, body, count=1)
         if not found:
             body = f'<p class="nb-links">{download}</p>\n' + body
+    # 工具代码格（hide-input）的开关上写出它的 “# @title …”，读者不展开也知道这一格是什么
+    body = TOOL_CELL.sub(
+        lambda m: (
+            m.group(1) + html.escape(html.unescape(m.group(3))) + "（点这里展开代码）" + m.group(2)
+        ),
+        body,
+    )
     context["body"] = body
 
 
@@ -250,11 +303,33 @@ def raw_html_anchors(app, doctree) -> None:
         section.remove(paragraph)
 
 
+# 选读（issue 26）：标题里有「选读」的一节，标题之下的内容收进 <details>（默认收起，点开看），
+# 打印 PDF 时 docs/build_pdf.py 把它们全部展开，并在左侧画一条竖线。
+OPTIONAL = "选读"
+OPTIONAL_SUMMARY = "选读：主线之外的深入内容，第一次读可以跳过。点这里展开"
+
+
+def optional_sections(app, doctree) -> None:
+    from docutils import nodes
+
+    for section in list(doctree.findall(nodes.section)):
+        if not section.children or not isinstance(section[0], nodes.title):
+            continue
+        if OPTIONAL not in section[0].astext():
+            continue
+        section["classes"].append("optional-section")
+        opening = f'<details class="optional-block"><summary>{OPTIONAL_SUMMARY}</summary>'
+        section.insert(1, nodes.raw("", opening, format="html"))
+        section.append(nodes.raw("", "</details>", format="html"))
+
+
 def setup(app):
     app.add_search_language(SearchChineseGlossary)
     app.connect("doctree-read", raw_html_anchors, priority=400)
     app.connect("doctree-read", join_cjk_lines)
+    app.connect("doctree-read", optional_sections)
     app.connect("html-page-context", rewrite_page)
     app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", translate_ui)
     app.connect("build-finished", copy_committed_notebooks)
     return {"parallel_read_safe": True}
