@@ -1,11 +1,11 @@
 """生成网站：把 `pytest` 执行过的笔记本（build/executed/）做成静态 HTML（build/site/）。
 
-Build the website from the executed copies that `pytest` leaves in build/executed/ (see the
-hook at the end of conftest.py). Nothing is executed here: a notebook without an executed
+Build the website from the executed copies that `pytest` leaves in build/executed/ (written by
+tools/notebook_runner.py). Nothing is executed here: a notebook without an executed
 copy, or whose executed copy no longer matches the committed notebook, fails the build.
 
     pytest                          # 执行每个笔记本，并把带输出的副本存到 build/executed/
-    python docs/build_site.py       # → build/site/index.html
+    python publish/build_site.py    # → build/site/index.html
     python -m http.server -d build/site 8000   # 浏览 http://127.0.0.1:8000
 
 Steps: check the executed copies; stage them with a home page generated from README.md into
@@ -24,39 +24,40 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import nbformat
+from stamps import (  # publish/stamps.py：最后验证
+    add_stamp,
+    check_verified,
+    device_text,
+    fill_runtime,
+    format_seconds,
+    is_gpu,
+    verified_of,
+)
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"  # Sphinx 的源：conf.py、_static/、glossary.csv
+sys.path.insert(0, str(ROOT / "tools"))
+import glossary  # noqa: E402  (tools/glossary.py)
+import rules  # noqa: E402  (tools/rules.py: the shared rules)
+
 BUILD = ROOT / "build"
 EXECUTED = BUILD / "executed"
 STAGE = BUILD / "site-src"
 SITE = BUILD / "site"
 DOCTREES = BUILD / "site-doctrees"
-GITHUB_REPO = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
-    "pytorch-notebooks"
-]["github_repo"]
+GITHUB_REPO = rules.github_repo()
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
-def committed_notebooks() -> list[Path]:
-    """与 conftest.py 相同的规则：notebooks/ 下（含 solutions/）的每个 .ipynb。"""
-    paths = (ROOT / "notebooks").rglob("*.ipynb")
-    return sorted(p for p in paths if ".ipynb_checkpoints" not in p.parts)
-
-
 def cell_sources(path: Path) -> list[tuple[str, str]]:
     """(类型, 源码) 的列表；用 json 读，不做 nbformat 的校验（大的输出校验很慢）。"""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [
-        (c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-        for c in cells
-    ]
+    return [(c["cell_type"], rules.source(c)) for c in cells]
 
 
 def check_executed_copies(notebooks: list[Path]) -> list[str]:
@@ -240,106 +241,14 @@ GLOSSARY_PAGE = "glossary.md"
 
 def stage_glossary(staged: dict[str, str]) -> None:  # 不加进 staged：那里只有笔记本
     """术语表页（docs/glossary.csv → glossary.md），链接到各笔记本里讲每个术语的那一节。"""
-    import glossary  # docs/glossary.py（与本脚本同目录）
-
     titles = {rel.removeprefix("notebooks/"): title for rel, title in staged.items()}
     page = glossary.page_markdown(glossary.load(), titles)
     (STAGE / GLOSSARY_PAGE).write_text(page, encoding="utf-8")
 
 
-# --- 最后验证与 PDF 链接（issue 22） -------------------------------------------------------------
-# conftest.py 给每个执行副本写 metadata["verified"]：日期、Python/torch/torchvision 版本、设备、
-# 该笔记本的执行秒数。每页顶部的“最后验证”一行和首页表格里的用时只从这里读，从不手写；
-# 缺了它（或格式不对）网站就不生成。docs/check_site.py 逐页核对。
-
-VERIFIED_KEYS = ("date", "python", "torch", "torchvision", "device", "seconds")
-BOOK_PDF = "pytorch-notebooks.pdf"  # docs/build_pdf.py 写到 build/site/ 下
+# --- PDF 的文件名（publish/build_pdf.py 写到 build/site/ 下，首页链接它们） ---
+BOOK_PDF = "pytorch-notebooks.pdf"  # 首页的“下载 PDF”
 SOLUTIONS_PDF = "pytorch-notebooks-solutions.pdf"
-
-
-def verified_of(metadata: dict) -> dict:
-    """执行副本的 metadata["verified"]；缺少或不完整时抛 ValueError（绝不补一个值）。"""
-    verified = metadata.get("verified")
-    if not isinstance(verified, dict):
-        raise ValueError("no 'verified' metadata (conftest.py writes it when pytest executes it)")
-    missing = [k for k in VERIFIED_KEYS if verified.get(k) in (None, "")]
-    if missing:
-        raise ValueError(f"'verified' metadata lacks {missing}")
-    if not isinstance(verified["seconds"], (int, float)) or verified["seconds"] < 0:
-        raise ValueError(f"'verified' seconds is not a duration: {verified['seconds']!r}")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(verified["date"])):
-        raise ValueError(f"'verified' date is not YYYY-MM-DD: {verified['date']!r}")
-    return verified
-
-
-def check_verified(notebooks: list[Path]) -> list[str]:
-    problems = []
-    for path in notebooks:
-        executed = EXECUTED / path.relative_to(ROOT)
-        if executed.is_file():
-            try:
-                verified_of(json.loads(executed.read_text(encoding="utf-8"))["metadata"])
-            except ValueError as exc:
-                problems.append(f"{path.relative_to(ROOT)}: {exc}")
-    return problems
-
-
-def format_seconds(seconds: float) -> str:
-    """“约 4 秒”“约 119 秒”“约 3.5 分钟”：与 README 表格同样的粗细。"""
-    if seconds < 1:
-        return "不到 1 秒"
-    if seconds < 150:
-        return f"约 {seconds:.0f} 秒"
-    return f"约 {seconds / 60:.1f} 分钟".replace(".0 分钟", " 分钟")
-
-
-def device_text(device: str) -> str:
-    """设备名里的括号换成全角：CPU (AMD EPYC 7B13, 2 cores) → CPU（AMD EPYC 7B13, 2 cores）。"""
-    return re.sub(r"^(\S+) \((.*)\)$", r"\1（\2）", device)
-
-
-def is_gpu(device: str) -> bool:
-    return not device.startswith("CPU")
-
-
-def stamp_text(verified: dict) -> str:
-    return (
-        f"最后验证：{verified['date']} · Python {verified['python']} · torch {verified['torch']}"
-        f" · torchvision {verified['torchvision']} · {device_text(verified['device'])}"
-        f" · 本页执行用时{format_seconds(verified['seconds'])}"
-    )
-
-
-def add_stamp(nb, verified: dict) -> None:
-    """在第一个 cell 的标题和 Colab 徽章那一段之后插入“最后验证”一行（div.nb-verified）。"""
-    block = f"```{{container}} nb-verified\n{stamp_text(verified)}\n```"
-    lines = nb.cells[0].source.split("\n")
-    at = next((i for i, line in enumerate(lines) if "colab.research.google.com" in line), 0)
-    while at + 1 < len(lines) and lines[at + 1].strip():
-        at += 1  # 徽章所在段落的末行（没有徽章时：标题所在段落）
-    lines[at + 1 : at + 1] = ["", block, ""]
-    nb.cells[0].source = "\n".join(lines)
-
-
-RUNTIME = re.compile(r"<!-- runtime -->.*?<!-- /runtime -->", re.DOTALL)
-
-
-def runtime_text(verified: dict) -> str:
-    """本章路线里 <!-- runtime -->…<!-- /runtime --> 之间换成的文字：这次构建实测的整章用时。"""
-    return (
-        f'<span class="nb-runtime">{format_seconds(verified["seconds"])}'
-        f"（本次构建在 {device_text(verified['device'])} 上实测，{verified['date']}）</span>"
-    )
-
-
-def fill_runtime(nb, verified: dict) -> int:
-    """把每个 Markdown 格里的 runtime 标记之间的文字换成实测用时；返回换了几处。"""
-    count = 0
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and "<!-- runtime -->" in cell.source:
-            cell.source, n = RUNTIME.subn(runtime_text(verified), cell.source)
-            count += n
-    return count
 
 
 def _cells(row: str) -> list[str]:
@@ -458,12 +367,12 @@ def main() -> int:
         "--preview",
         action="store_true",
         help="local preview only: use stale executed copies and leave out missing ones "
-        "(never in CI; check_site.py fails when a notebook has no page)",
+        "(never in CI; publish/check_site.py fails when a notebook has no page)",
     )
     args = parser.parse_args()
     t0 = time.perf_counter()
 
-    notebooks = committed_notebooks()
+    notebooks = rules.notebook_paths()
     problems = check_executed_copies(notebooks) + check_verified(notebooks)
     if problems:
         print("[site] executed copies missing or stale (run `pytest` first):", file=sys.stderr)

@@ -1,8 +1,8 @@
 """中英术语表（glossary）：唯一的来源是 docs/glossary.csv。
 
 The book's glossary. docs/glossary.csv is the only list of terms; everything else is derived
-from it: the glossary page of the website (build_site.py), the words the site's search index
-keeps whole (conf.py), the terms check_site.py searches for in the browser, and the checks in
+from it: the glossary page of the website (publish/build_site.py), the words the site's search
+index keeps whole (docs/conf.py), the terms publish/check_site.py searches for in the browser, and the checks in
 tests/test_glossary.py.
 
 glossary.csv has one row per term, columns
@@ -27,9 +27,9 @@ A glossary row covers an introduction when the text before the "（" ends with i
 "我们用反向传播（backpropagation）" is covered by 反向传播) and the English is its English or
 one of its 又作 (case-insensitive).
 
-    python docs/glossary.py --missing   # introductions that no row covers (file, section), and
+    python tools/glossary.py --missing   # introductions that no row covers (file, section), and
                                         # rows whose section no longer has the term; exit 1 if any
-    python docs/glossary.py --draft     # the same introductions as ready-to-edit CSV rows
+    python tools/glossary.py --draft     # the same introductions as ready-to-edit CSV rows
 
 Standard library only: tests/test_glossary.py imports this in every test environment.
 """
@@ -45,17 +45,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
-NOTEBOOKS = ROOT / "notebooks"
-GLOSSARY = DOCS / "glossary.csv"
+import rules  # tools/rules.py（同一目录）：笔记本清单、cell 源码、汉字的范围
+
+ROOT = rules.ROOT
+NOTEBOOKS = rules.NOTEBOOK_DIR
+GLOSSARY = ROOT / "docs" / "glossary.csv"
 COLUMNS = ["中文", "English", "笔记本", "小节", "又作"]
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+HAN = rules.HAN  # 汉字（含扩展 A）
 # 一个“英文术语”：字母开头，只含字母、数字、空格和 ' ’ - – + / .
 PHRASE = r"[A-Za-z][A-Za-z0-9'’\-–+/. ]*"
 FIRST_PHRASE = re.compile(rf"^\s*({PHRASE}?)\s*(?:[，,；;：:]|$)")
-COMMA_FORM = re.compile(rf"([{CJK}]+)，\s*({PHRASE}?)\s*(?=[，,；;：:]|$)")
+COMMA_FORM = re.compile(rf"([{HAN}]+)，\s*({PHRASE}?)\s*(?=[，,；;：:]|$)")
 PAREN = re.compile(r"（([^（）]*)）")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
@@ -112,7 +113,7 @@ class Intro:
     @property
     def run(self) -> str:
         """The Chinese characters right before the parenthesis (the term, maybe more)."""
-        m = re.search(rf"[{CJK}]+$", self.before)
+        m = re.search(rf"[{HAN}]+$", self.before)
         return m.group(0) if m else ""
 
 
@@ -137,12 +138,6 @@ class Entry:
 # --- 笔记本 -------------------------------------------------------------------------------
 
 
-def notebook_paths() -> list[Path]:
-    """Chapters first (01, 02, ..., appendices), then solutions: the book's reading order."""
-    paths = [p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
-    return sorted(paths, key=lambda p: ("solutions" in p.parts, p.as_posix()))
-
-
 def rel(path: Path) -> str:
     """notebooks/03_x.ipynb → 03_x.ipynb (a file elsewhere, e.g. in a test: its name)."""
     return path.relative_to(NOTEBOOKS).as_posix() if path.is_relative_to(NOTEBOOKS) else path.name
@@ -150,11 +145,7 @@ def rel(path: Path) -> str:
 
 def markdown_cells(path: Path) -> list[str]:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [
-        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-        for c in cells
-        if c["cell_type"] == "markdown"
-    ]
+    return [rules.source(c) for c in cells if c["cell_type"] == "markdown"]
 
 
 def github_slug(title: str) -> str:
@@ -212,7 +203,7 @@ def introductions(path: Path) -> list[Intro]:
                 first = FIRST_PHRASE.match(content)
                 if first and is_term(first.group(1)):
                     before = line[: paren.start()]
-                    if re.search(rf"[{CJK}]$", before):
+                    if re.search(rf"[{HAN}]$", before):
                         intros.append(Intro(rel(path), section, before, first.group(1).strip()))
                 for inner in COMMA_FORM.finditer(content):
                     if is_term(inner.group(2)):
@@ -260,7 +251,7 @@ def problems(entries: list[Entry]) -> list[str]:
         if not (e.zh and e.en and e.notebook and e.section):
             out.append(f"{where}: 中文, English, 笔记本 and 小节 are all required")
             continue
-        if re.search(rf"[^{CJK}A-Za-z0-9 +\-·/]", e.zh) or not re.search(f"[{CJK}]", e.zh):
+        if re.search(rf"[^{HAN}A-Za-z0-9 +\-·/]", e.zh) or not re.search(f"[{HAN}]", e.zh):
             out.append(f"{where}: 中文 must be Chinese characters (no punctuation)")
         if e.zh in seen:
             out.append(f"{where}: 中文 already on line {seen[e.zh]}")
@@ -289,7 +280,7 @@ def missing(entries: list[Entry]) -> list[Intro]:
     """Term introductions in the notebooks that no glossary row covers."""
     return [
         intro
-        for path in notebook_paths()
+        for path in rules.notebook_paths()
         for intro in introductions(path)
         if (intro.notebook, intro.en) not in NOT_INTRODUCTIONS
         and not any(e.covers(intro) for e in entries)
@@ -298,7 +289,7 @@ def missing(entries: list[Entry]) -> list[Intro]:
 
 def chapter_order(entries: list[Entry]) -> list[tuple[str, list[tuple[Entry, Section]]]]:
     """[(notebook, [(entry, its section), ...]), ...] in reading order (notebook, section)."""
-    order = {rel(p): i for i, p in enumerate(notebook_paths())}
+    order = {rel(p): i for i, p in enumerate(rules.notebook_paths())}
     grouped: dict[str, list[tuple[Entry, Section]]] = {}
     for e in entries:
         secs = sections(NOTEBOOKS / e.notebook)
@@ -353,7 +344,7 @@ def search_queries(entries: list[Entry]) -> list[tuple[str, list[str], str]]:
     Pages are docnames (notebooks/03_cifar10_blitz).
     """
     words = search_words(entries)
-    intros = [i for path in notebook_paths() for i in introductions(path)]
+    intros = [i for path in rules.notebook_paths() for i in introductions(path)]
     queries = []
     for e in entries:
         page = "notebooks/" + e.notebook.removesuffix(".ipynb")
