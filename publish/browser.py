@@ -41,3 +41,12 @@ def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 def default_chromium() -> str:
     """Debian 的 chromium，否则 PATH 上的 google-chrome。"""
     return next((found for name in BROWSERS if (found := shutil.which(name))), "/usr/bin/chromium")
+
+
+def add_chromium_option(parser) -> None:
+    """--chromium：要驱动的浏览器（build_pdf.py 与 check_site.py 同一个选项、同一个默认值）。"""
+    parser.add_argument(
+        "--chromium",
+        default=default_chromium(),
+        help="the browser to drive (default: Debian's chromium, else google-chrome, from PATH)",
+    )

@@ -45,12 +45,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
-from browser import CHROMIUM_ARGS, default_chromium, serve  # 与网站检查同一个浏览器、同一个服务器
-from build_site import BOOK_PDF, GITHUB_REPO, SOLUTIONS_PDF  # publish/ 是脚本所在目录
+from browser import CHROMIUM_ARGS, add_chromium_option, serve  # 网站检查用的同一个浏览器
+from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/ 是脚本所在目录
+from stamps import built_from
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import rules  # noqa: E402  (tools/rules.py: the shared rules)
+
+GITHUB_REPO = rules.github_repo()
 
 SITE = ROOT / "build" / "site"
 LINKS = ROOT / "build" / "pdf-links"  # 链接落点的记录（不发布）
@@ -596,12 +599,7 @@ def front_matter_html(
 ) -> str:
     """书名页、“怎么用这本书”、全书目录（章与各节，带页码和链接）。pages: 页面 → (起始页, 各节页码)。"""
     e = html.escape
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = built_from()
     today = time.strftime("%Y-%m-%d")
     solutions = volume == "solutions"
     sub = "参考答案" if solutions else "用可以运行的 Jupyter 笔记本学 PyTorch"
@@ -721,11 +719,7 @@ async def build(chromium: str, preview: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--chromium",
-        default=default_chromium(),
-        help="the browser to print with (default: Debian's chromium, else google-chrome)",
-    )
+    add_chromium_option(parser)
     parser.add_argument(
         "--preview",
         action="store_true",

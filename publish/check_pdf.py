@@ -16,8 +16,8 @@ import re
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 
-from build_site import BOOK_PDF, SOLUTIONS_PDF  # publish/build_site.py
 from check_pages import GLOSSARY_HTML, ROOT, SITE, STAGE, Check, machine_leaks, soup_of
+from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/pages.py
 
 LINKS = ROOT / "build" / "pdf-links"  # publish/build_pdf.py：每个书内链接该落在哪
 FRONT_BOOKMARK = "书名页与目录"  # publish/build_pdf.py 的前言的书签

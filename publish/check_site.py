@@ -33,7 +33,7 @@ from urllib.parse import quote, urlparse
 
 import check_pages  # publish/check_pages.py：最后验证、首页用时、本机路径（issue 22）
 import check_pdf  # publish/check_pdf.py：两册 PDF
-from browser import CHROMIUM_ARGS, default_chromium, serve  # publish/browser.py
+from browser import CHROMIUM_ARGS, add_chromium_option, serve  # publish/browser.py
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -639,11 +639,7 @@ def screenshots(browser, base: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--chromium",
-        default=default_chromium(),
-        help="the browser to drive (default: Debian's chromium, else google-chrome, from PATH)",
-    )
+    add_chromium_option(parser)
     parser.add_argument("--no-browser", action="store_true", help="file checks only")
     args = parser.parse_args()
     t0 = time.perf_counter()

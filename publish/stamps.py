@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,3 +109,13 @@ def fill_runtime(nb, verified: dict) -> int:
             cell.source, n = RUNTIME.subn(runtime_text(verified), cell.source)
             count += n
     return count
+
+
+def built_from() -> str:
+    """生成网站和 PDF 的那次提交（短哈希；不在 git 克隆里时为空）。"""
+    return subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
