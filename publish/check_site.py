@@ -17,6 +17,11 @@ Check the built site in build/site/ (run publish/build_site.py first).
    the search, finds the appendix page.
 3. Screenshots at desktop and phone width in build/site-screenshots/, to look at.
 
+Not a pytest-playwright suite (issue 28 asked): its `page` fixture is a new browser context per
+test, and a chapter page costs 3-4.5 s to load and typeset here, so checks grouped per page would
+reload each page many times; every page is loaded once and all its checks run on it. The last
+line counts checks as pytest does ("N passed, N failed").
+
     python publish/check_site.py [--chromium /usr/bin/chromium]
 """
 
