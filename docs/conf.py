@@ -1,14 +1,14 @@
 """Sphinx 配置：把执行过的笔记本做成网站（myst-nb + sphinx-book-theme）。
 
 Sphinx configuration for the website of the executed notebooks. Do not run sphinx-build on
-this folder directly: `python docs/build_site.py` stages the executed copies that `pytest`
+this folder directly: `python publish/build_site.py` stages the executed copies that `pytest`
 left in build/executed/ into build/site-src/ and builds build/site/ with this file
 (`sphinx-build -c docs`). Nothing is executed here (nb_execution_mode = "off") and nothing
 is fetched from the web, at build time or when a reader opens a page:
 - the theme's CSS/JS/icons are bundled in its wheel;
 - MathJax 3 is copied from the `django-static-mathjax` wheel into _static/mathjax/;
 - the "Open in Colab" badge image is a local SVG (docs/_static/colab-badge.svg);
-- ipywidgets' CDN scripts are off (tqdm bars are rendered as text by build_site.py);
+- ipywidgets' CDN scripts are off (tqdm bars are rendered as text by publish/build_site.py);
 - no intersphinx, no web fonts.
 """
 
@@ -19,7 +19,6 @@ import logging
 import re
 import shutil
 import sys
-import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -28,12 +27,11 @@ from sphinx.search.zh import SearchChinese
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
-sys.path.insert(0, str(DOCS))
-import glossary  # noqa: E402  (docs/glossary.py: the glossary, and the words search needs)
+sys.path.insert(0, str(ROOT / "tools"))
+import glossary  # noqa: E402  (tools/glossary.py: the glossary, and the words search needs)
+import rules  # noqa: E402  (tools/rules.py: the shared rules)
 
-GITHUB_REPO = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
-    "pytorch-notebooks"
-]["github_repo"]
+GITHUB_REPO = rules.github_repo()
 COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
 
 # -- 项目 -------------------------------------------------------------------------------
@@ -87,7 +85,7 @@ html_theme_options = {
 }
 
 # 主题里没有中文翻译的按钮提示与无障碍标签（pydata-sphinx-theme 0.20 / sphinx-book-theme 1.4）。
-# 生成之后在每个网页里原样替换；docs/check_site.py 检查这些英文不再出现。
+# 生成之后在每个网页里原样替换；publish/check_site.py 检查这些英文不再出现。
 UI_TEXT = {
     'title="Toggle primary sidebar"': 'title="显示或隐藏全书目录"',
     'title="Toggle secondary sidebar"': 'title="显示或隐藏本页目录"',
@@ -123,6 +121,8 @@ def translate_ui(app, exception) -> None:
 # 里的每个术语和它的各个部分加进出现它的每一页的索引。
 html_search_language = "zh"
 # "dict" 为空：不让 Sphinx 把 jieba 的默认词典当作用户词典再加载一遍（慢，且没有用处）。
+# 用这个文档里的选项把术语表作为 jieba 用户词典、不要下面的 split()，实测网站检查有 6 条搜索失败
+# （均方、独热、二乘、海森、环图：长术语的一部分；死单元：带引号的写法），所以保留 SearchChineseGlossary。
 html_search_options = {"dict": ""}
 # jieba 把词典缓存写到 build/（而不是系统临时目录），也不打印加载信息。
 jieba.setLogLevel(logging.WARNING)
@@ -209,15 +209,14 @@ def rewrite_page(app, pagename, templatename, context, doctree) -> None:
 
 # 中文段落里的换行：浏览器把源文件中的换行显示成一个空格（“运算。 我们”）。两边都是
 # 中文字符或全角标点时去掉这个换行，和 JupyterLab 之外的中文排版习惯一致；代码、公式不动。
-CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-CJK_BREAK = re.compile(f"(?<=[{CJK}])\n(?=[{CJK}])")
-CJK_CHAR = re.compile(f"[{glossary.CJK}]")
+CJK_BREAK = re.compile(f"(?<=[{rules.CJK}])\n(?=[{rules.CJK}])")
+HAN_CHAR = re.compile(f"[{rules.HAN}]")
 
 
 def join_cjk_lines(app, doctree) -> None:
     from docutils import nodes
 
-    cjk = re.compile(f"[{CJK}]")
+    cjk = re.compile(f"[{rules.CJK}]")
     skip = (nodes.literal_block, nodes.literal, nodes.raw, nodes.math, nodes.math_block)
     for text in list(doctree.findall(nodes.Text)):
         parent = text.parent
@@ -243,7 +242,7 @@ class SearchChineseGlossary(SearchChinese):
     term, its pieces and its jieba parts (glossary.search_words), so typing 标签平滑, 平滑 or
     归一化 into the search box finds the chapter that explains it. One-character terms (秩, 轮,
     批, 块) are kept too, although Chinese search drops one-character words otherwise.
-    check_site.py searches every glossary term in the browser.
+    publish/check_site.py searches every glossary term in the browser.
 
     Sphinx 9.0 的中文搜索在浏览器里报 “ChineseStemmer is not defined”，搜索永远停在“正在搜索”。
 
@@ -252,7 +251,7 @@ class SearchChineseGlossary(SearchChinese):
     no search ever finishes: sphinx-doc/sphinx#14229, fixed upstream by #14416. The class name
     comes from `language_name`; naming the stemmer that is really there fixes it, and is
     harmless on Sphinx versions that derive the name from the file instead.
-    check_site.py runs real searches, so a regression shows up there.
+    publish/check_site.py runs real searches, so a regression shows up there.
     """
 
     language_name = "English"
@@ -264,7 +263,7 @@ class SearchChineseGlossary(SearchChinese):
 
     def split(self, input: str) -> list[str]:
         words = super().split(input)
-        if CJK_CHAR.search(input):
+        if HAN_CHAR.search(input):
             text = glossary.plain(input)  # 与术语表核对笔记本时同样的规范化：“死”单元 → 死单元
             for term, extra in self.glossary_words.items():
                 if term in text:
@@ -304,7 +303,7 @@ def raw_html_anchors(app, doctree) -> None:
 
 
 # 选读（issue 26）：标题里有「选读」的一节，标题之下的内容收进 <details>（默认收起，点开看），
-# 打印 PDF 时 docs/build_pdf.py 把它们全部展开，并在左侧画一条竖线。
+# 打印 PDF 时 publish/build_pdf.py 把它们全部展开，并在左侧画一条竖线。
 OPTIONAL = "选读"
 OPTIONAL_SUMMARY = "选读：主线之外的深入内容，第一次读可以跳过。点这里展开"
 

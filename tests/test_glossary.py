@@ -1,11 +1,11 @@
 """中英术语表（docs/glossary.csv）与笔记本保持一致。
 
-The glossary is the single list of the book's terms (docs/glossary.py explains the format and
+The glossary is the single list of the book's terms (tools/glossary.py explains the format and
 the rules). These checks keep it true of the notebooks:
 - every row's term (中文 and English) appears in the section it cites, and that section
   exists (the glossary page links to it);
 - every term a notebook introduces with the 中文（English） convention is in the glossary.
-When a notebook gains a term, `python docs/glossary.py --draft` prints the rows to add.
+When a notebook gains a term, `python tools/glossary.py --draft` prints the rows to add.
 """
 
 import json
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "docs"))
+sys.path.insert(0, str(ROOT / "tools"))
 import glossary  # noqa: E402
 
 
@@ -38,7 +38,7 @@ def test_every_introduced_term_is_in_the_glossary(entries):
     lines = [f"{i.notebook} '{i.section}': …{i.before[-12:]}（{i.en}）" for i in lost]
     assert not lost, (
         f"{len(lost)} term introduction(s) 中文（English） not in docs/glossary.csv; "
-        "`python docs/glossary.py --draft` prints rows to edit and add:\n" + "\n".join(lines)
+        "`python tools/glossary.py --draft` prints rows to edit and add:\n" + "\n".join(lines)
     )
 
 

@@ -366,6 +366,10 @@ def declared_distributions() -> set[str]:
     return names
 
 
+# 本项目自己的 .py 文件所在的文件夹（加上根目录）：publish/ 是网站与 PDF 的生成和检查。
+CODE_FOLDERS = ("tools", "tests", "docs", "publish")
+
+
 def imported_modules() -> dict[str, set[str]]:
     """{top-level module: files that import it} for the repository's .py files and notebooks."""
 
@@ -384,7 +388,7 @@ def imported_modules() -> dict[str, set[str]]:
 
     found: dict[str, set[str]] = {}
     sources = [(p, p.read_text(encoding="utf-8")) for p in ROOT.glob("*.py")]
-    for folder in ("tools", "tests", "docs"):
+    for folder in CODE_FOLDERS:
         sources += [(p, p.read_text(encoding="utf-8")) for p in (ROOT / folder).glob("*.py")]
     for path in rules.notebook_paths():
         code = [source(c) for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
@@ -398,7 +402,7 @@ def imported_modules() -> dict[str, set[str]]:
 def test_every_imported_package_is_declared():
     from importlib.metadata import packages_distributions, requires
 
-    own = {p.stem for folder in ("tools", "tests", "docs") for p in (ROOT / folder).glob("*.py")}
+    own = {p.stem for folder in CODE_FOLDERS for p in (ROOT / folder).glob("*.py")}
     own |= {"conftest", "__future__"}
     declared = declared_distributions()
     distributions = packages_distributions()

@@ -14,7 +14,7 @@ pytest is given (``testpaths`` includes notebooks/) it collects one test that:
    pyproject.toml (``[[tool.pytorch-notebooks.allowed_warnings]]``, issue 22);
 4. writes the executed notebook, without the appended cell, to
    ``build/executed/<same relative path>`` with ``metadata["verified"]`` = date, Python / torch /
-   torchvision versions, device and seconds (issue 22). docs/build_site.py builds the website from
+   torchvision versions, device and seconds (issue 22). publish/build_site.py builds the website from
    these copies only. A failing notebook's copy (with its error) is written too; the committed
    notebooks are never written.
 

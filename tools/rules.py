@@ -1,7 +1,7 @@
 """全书共用的规则，每条只在这里定义一次（issue 28）。
 
 The project's shared rules, one definition each: the tests, conftest.py, the notebook runner
-(tools/notebook_runner.py), tools/mainpath.py and the site scripts in docs/ import them from here
+(tools/notebook_runner.py), tools/mainpath.py, tools/glossary.py, docs/conf.py and the site scripts in publish/ import them from here
 instead of writing their own copy.
 
 Import it the way tools/mainpath.py is imported: put tools/ on ``sys.path`` and ``import rules``.

@@ -1,6 +1,6 @@
 """检查生成的网站（build/site/）：先查文件，再像读者一样在无网络的无头浏览器里打开。
 
-Check the built site in build/site/ (run docs/build_site.py first).
+Check the built site in build/site/ (run publish/build_site.py first).
 
 1. Files: a page per notebook (chapters and solutions) with its downloadable .ipynb; every plot
    of the executed notebook present as an image file; no error output anywhere (no traceback,
@@ -17,31 +17,36 @@ Check the built site in build/site/ (run docs/build_site.py first).
    the search, finds the appendix page.
 3. Screenshots at desktop and phone width in build/site-screenshots/, to look at.
 
-    python docs/check_site.py [--chromium /usr/bin/chromium]
+Not a pytest-playwright suite (issue 28 asked): its `page` fixture is a new browser context per
+test, and a chapter page costs 3-4.5 s to load and typeset here, so checks grouped per page would
+reload each page many times; every page is loaded once and all its checks run on it. The last
+line counts checks as pytest does ("N passed, N failed").
+
+    python publish/check_site.py [--chromium /usr/bin/chromium]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import functools
-import http.server
 import json
 import re
-import shutil
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-import check_trust  # docs/check_trust.py：最后验证、本机路径、PDF（issue 22）
-import glossary  # docs/glossary.py：术语表（唯一的来源 docs/glossary.csv）
+import check_pages  # publish/check_pages.py：最后验证、首页用时、本机路径（issue 22）
+import check_pdf  # publish/check_pdf.py：两册 PDF
+from browser import CHROMIUM_ARGS, add_chromium_option, serve  # publish/browser.py
 from bs4 import BeautifulSoup
-from build_site import committed_notebooks  # 同一个规则列出笔记本：docs/ 是脚本所在目录
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(ROOT / "tools"))
+import glossary  # noqa: E402  (tools/glossary.py：术语表，唯一的来源 docs/glossary.csv)
+import rules  # noqa: E402  (tools/rules.py: the shared rules)
+
 SITE = ROOT / "build" / "site"
 STAGE = ROOT / "build" / "site-src"
 SHOTS = ROOT / "build" / "site-screenshots"
@@ -77,16 +82,6 @@ def reader_queries() -> list[tuple[str, list[str], int, str]]:
 APPENDIX = "notebooks/05_common_errors.ipynb"
 APPENDIX_ENTRY = re.compile(r"^###\s+\d+\.\s.*?`([^`]+)`")
 ERROR_CLASS = re.compile(r"^[A-Z]\w*(Error|Exception|Warning)\b")
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 failures: list[str] = []
@@ -255,18 +250,6 @@ def check_finish(pages: list[Path]) -> None:
 
 
 # --- 2. 浏览器 --------------------------------------------------------------------------------
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
-        pass
-
-
-def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 PAGE_STATE_JS = """
@@ -493,7 +476,7 @@ def check_search(page, base: str, queries=None) -> None:
         not pages
         and "分类" not in summary
         and "categor" not in summary
-        and re.search(r"[\u4e00-\u9fff]", summary) is not None,
+        and re.search(f"[{rules.HAN}]", summary) is not None,
         f"search without results: the text is {summary!r}",
     )
     title = page.locator("#search-results h2").first.inner_text()
@@ -521,7 +504,7 @@ def appendix_messages() -> list[tuple[str, str]]:
     for cell in cells:
         if cell["cell_type"] != "markdown":
             continue
-        for line in "".join(cell["source"]).splitlines():
+        for line in rules.source(cell).splitlines():
             m = APPENDIX_ENTRY.match(line)
             if m and ERROR_CLASS.match(m.group(1)):
                 found.append((line.split("`")[0].strip("# "), m.group(1)))
@@ -659,35 +642,31 @@ def screenshots(browser, base: str) -> None:
     print(f"[check] screenshots in {SHOTS.relative_to(ROOT)}/")
 
 
-def default_chromium() -> str:
-    """Debian 的 chromium，否则 PATH 上的 google-chrome（build_pdf.py 也用它）。"""
-    return next((found for name in BROWSERS if (found := shutil.which(name))), "/usr/bin/chromium")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--chromium",
-        default=default_chromium(),
-        help="the browser to drive (default: Debian's chromium, else google-chrome, from PATH)",
-    )
+    add_chromium_option(parser)
     parser.add_argument("--no-browser", action="store_true", help="file checks only")
     args = parser.parse_args()
     t0 = time.perf_counter()
     if not (SITE / "index.html").is_file():
-        print("[check] no build/site/index.html: run docs/build_site.py first", file=sys.stderr)
+        print("[check] no build/site/index.html: run publish/build_site.py first", file=sys.stderr)
         return 1
-    notebooks = [p.relative_to(ROOT).as_posix() for p in committed_notebooks()]
+    notebooks = [p.relative_to(ROOT).as_posix() for p in rules.notebook_paths()]
     urls = check_files(notebooks)
     check_glossary_page()
-    pdf_texts = check_trust.start_pdf_texts()  # 另一个进程，与浏览器检查同时进行
+    pdf_texts = check_pdf.start_pdf_texts()  # 另一个进程，与浏览器检查同时进行
     t1 = time.perf_counter()
     if not args.no_browser:
         check_browser([quote(u) for u in urls], args.chromium)
     t2 = time.perf_counter()
-    check_trust.check_all(check, notebooks, pdf_texts)
+    check_pages.check_all(check, notebooks)
     t3 = time.perf_counter()
-    print(f"[check] files {t1 - t0:.1f} s, browser {t2 - t1:.1f} s, trust and PDF {t3 - t2:.1f} s")
+    check_pdf.check_pdfs(check, notebooks, pdf_texts)
+    t4 = time.perf_counter()
+    print(
+        f"[check] files {t1 - t0:.1f} s, browser {t2 - t1:.1f} s, pages {t3 - t2:.1f} s, "
+        f"PDF {t4 - t3:.1f} s"
+    )
     for line in failures:
         print(f"  - {line}", file=sys.stderr)
     # 最后一行是 “N passed, N failed” 的格式，与测试运行器的结尾一致。

@@ -1,8 +1,8 @@
 """中英术语表（glossary）：唯一的来源是 docs/glossary.csv。
 
 The book's glossary. docs/glossary.csv is the only list of terms; everything else is derived
-from it: the glossary page of the website (build_site.py), the words the site's search index
-keeps whole (conf.py), the terms check_site.py searches for in the browser, and the checks in
+from it: the glossary page of the website (publish/build_site.py), the words the site's search
+index keeps whole (docs/conf.py), the terms publish/check_site.py searches for in the browser, and the checks in
 tests/test_glossary.py.
 
 glossary.csv has one row per term, columns
@@ -32,9 +32,9 @@ A glossary row covers an introduction when the text before the "（" ends with i
 when the Chinese in the parenthesis is its 中文 -- and the English is its English or one of its
 又作 (case-insensitive).
 
-    python docs/glossary.py --missing   # introductions that no row covers (file, section), and
+    python tools/glossary.py --missing   # introductions that no row covers (file, section), and
                                         # rows whose section no longer has the term; exit 1 if any
-    python docs/glossary.py --draft     # the same introductions as ready-to-edit CSV rows
+    python tools/glossary.py --draft     # the same introductions as ready-to-edit CSV rows
 
 Standard library only: tests/test_glossary.py imports this in every test environment.
 """
@@ -50,13 +50,15 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
-NOTEBOOKS = ROOT / "notebooks"
-GLOSSARY = DOCS / "glossary.csv"
+import rules  # tools/rules.py（同一目录）：笔记本清单、cell 源码、汉字的范围
+
+ROOT = rules.ROOT
+NOTEBOOKS = rules.NOTEBOOK_DIR
+GLOSSARY = ROOT / "docs" / "glossary.csv"
 COLUMNS = ["中文", "English", "笔记本", "小节", "又作"]
 
-CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+HAN = rules.HAN  # 汉字（含扩展 A）
+CJK = HAN  # 术语里的汉字
 # 一串中文字符；中间可以有连接两个汉字的 en dash（向量–雅可比积）
 CJK_RUN = rf"[{CJK}]+(?:–[{CJK}]+)*"
 # 一个“英文术语”：字母开头，只含字母、数字、空格和 ' ’ - – + / .
@@ -166,12 +168,6 @@ class Entry:
 # --- 笔记本 -------------------------------------------------------------------------------
 
 
-def notebook_paths() -> list[Path]:
-    """Chapters first (01, 02, ..., appendices), then solutions: the book's reading order."""
-    paths = [p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
-    return sorted(paths, key=lambda p: ("solutions" in p.parts, p.as_posix()))
-
-
 def rel(path: Path) -> str:
     """notebooks/03_x.ipynb → 03_x.ipynb (a file elsewhere, e.g. in a test: its name)."""
     return path.relative_to(NOTEBOOKS).as_posix() if path.is_relative_to(NOTEBOOKS) else path.name
@@ -179,11 +175,7 @@ def rel(path: Path) -> str:
 
 def markdown_cells(path: Path) -> list[str]:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [
-        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-        for c in cells
-        if c["cell_type"] == "markdown"
-    ]
+    return [rules.source(c) for c in cells if c["cell_type"] == "markdown"]
 
 
 def github_slug(title: str) -> str:
@@ -241,7 +233,7 @@ def introductions(path: Path) -> list[Intro]:
                 first = FIRST_PHRASE.match(content)
                 if first and is_term(first.group(1)):
                     before = line[: paren.start()]
-                    if re.search(rf"[{CJK}]$", before):
+                    if re.search(rf"[{HAN}]$", before):
                         intros.append(Intro(rel(path), section, before, first.group(1).strip()))
                 for inner in COMMA_FORM.finditer(content):
                     if is_term(inner.group(2)):
@@ -323,7 +315,7 @@ def missing(entries: list[Entry]) -> list[Intro]:
     """Term introductions in the notebooks that no glossary row covers."""
     return [
         intro
-        for path in notebook_paths()
+        for path in rules.notebook_paths()
         for intro in introductions(path)
         if (intro.notebook, intro.en) not in NOT_INTRODUCTIONS
         and not any(e.covers(intro) for e in entries)
@@ -332,7 +324,7 @@ def missing(entries: list[Entry]) -> list[Intro]:
 
 def chapter_order(entries: list[Entry]) -> list[tuple[str, list[tuple[Entry, Section]]]]:
     """[(notebook, [(entry, its section), ...]), ...] in reading order (notebook, section)."""
-    order = {rel(p): i for i, p in enumerate(notebook_paths())}
+    order = {rel(p): i for i, p in enumerate(rules.notebook_paths())}
     grouped: dict[str, list[tuple[Entry, Section]]] = {}
     for e in entries:
         secs = sections(NOTEBOOKS / e.notebook)
@@ -387,7 +379,7 @@ def search_queries(entries: list[Entry]) -> list[tuple[str, list[str], str]]:
     Pages are docnames (notebooks/03_cifar10_blitz).
     """
     words = search_words(entries)
-    intros = [i for path in notebook_paths() for i in introductions(path)]
+    intros = [i for path in rules.notebook_paths() for i in introductions(path)]
     queries = []
     for e in entries:
         page = "notebooks/" + e.notebook.removesuffix(".ipynb")

@@ -1,7 +1,7 @@
 """生成全书 PDF：用无头 Chromium 把网站的页面逐页打印（page.pdf），再用 pypdf 合并成书。
 
-Build the book as PDF from the built site (run docs/build_site.py first): every page is printed
-by the same headless Chromium that docs/check_site.py drives (Debian's chromium through
+Build the book as PDF from the built site (run publish/build_site.py first): every page is printed
+by the same headless Chromium that publish/check_site.py drives (Debian's chromium through
 Playwright, offline: the site is served on 127.0.0.1 and every other request is aborted), then
 the pages are merged with pypdf into
 
@@ -27,8 +27,12 @@ so they are published with the site and linked from its home page ("下载 PDF")
   into look-alike Kangxi radicals (一 → ⼀ U+2F00, 里 → ⾥), so a search for 一维 finds nothing.
   TrueType fonts are embedded as small subsets with exact text maps: Chinese stays real text,
   searchable and copyable. The build stops when the font is not installed.
+- Why pages and not one Sphinx `singlehtml` build per volume (issue 28 asked): measured on the
+  2-core CI-sized machine, a singlehtml build of the staged site takes 26 s against 14 s for the
+  html build the site needs anyway, and a volume needs its own build; the merge it would save
+  takes about 10 s. The per-page print also keeps every link, anchor and check of the site.
 
-    python docs/build_pdf.py [--chromium /usr/bin/chromium]
+    python publish/build_pdf.py [--chromium /usr/bin/chromium]
 """
 
 from __future__ import annotations
@@ -45,16 +49,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
-from build_site import (  # docs/ 是脚本所在目录
-    BOOK_PDF,
-    GITHUB_REPO,
-    SOLUTIONS_PDF,
-    committed_notebooks,
-)
-from check_site import CHROMIUM_ARGS, default_chromium, serve  # 同一个浏览器、同一个本地服务器
+from browser import CHROMIUM_ARGS, add_chromium_option, serve  # 网站检查用的同一个浏览器
+from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/ 是脚本所在目录
+from stamps import built_from
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import rules  # noqa: E402  (tools/rules.py: the shared rules)
+
+GITHUB_REPO = rules.github_repo()
+
 SITE = ROOT / "build" / "site"
 LINKS = ROOT / "build" / "pdf-links"  # 链接落点的记录（不发布）
 GLOSSARY_HTML = "glossary.html"
@@ -215,9 +219,9 @@ async () => {
 def book_parts() -> tuple[list[str], list[str]]:
     """(全书的页面, 参考答案的页面)，站内相对路径，按章节编号排序。"""
     chapters, solutions = [], []
-    for path in committed_notebooks():
+    for path in rules.notebook_paths():
         rel = path.relative_to(ROOT).with_suffix(".html").as_posix()
-        (solutions if path.parent.name == "solutions" else chapters).append(rel)
+        (solutions if rules.is_solutions(path) else chapters).append(rel)
     if (SITE / GLOSSARY_HTML).is_file():
         chapters.append(GLOSSARY_HTML)
     return chapters, solutions
@@ -550,7 +554,7 @@ def finish(writer, labels: list[str], footers: bytes, title: str, target: Path) 
     for page, footer in zip(writer.pages, overlay.pages, strict=True):
         page.merge_page(footer)
         page.compress_content_streams()  # merge_page 写出的是未压缩的内容流
-    writer.add_metadata({"/Title": title, "/Creator": "docs/build_pdf.py (Chromium + pypdf)"})
+    writer.add_metadata({"/Title": title, "/Creator": "publish/build_pdf.py (Chromium + pypdf)"})
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     writer.page_mode = "/UseOutlines"  # 打开时显示书签栏
     writer.compress_identical_objects()
@@ -599,12 +603,7 @@ def front_matter_html(
 ) -> str:
     """书名页、“怎么用这本书”、全书目录（章与各节，带页码和链接）。pages: 页面 → (起始页, 各节页码)。"""
     e = html.escape
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = built_from()
     today = time.strftime("%Y-%m-%d")
     solutions = volume == "solutions"
     sub = "参考答案" if solutions else "用可以运行的 Jupyter 笔记本学 PyTorch"
@@ -683,7 +682,7 @@ async def build_volume(browser, volume, parts, printed, base, name, title) -> No
     writer, labels, _ = merge(parts, printed, front, title)
     footers = await print_footers(browser, labels)
     finish(writer, labels, footers, title, SITE / name)
-    # 每个改写过的链接该落在哪：docs/check_trust.py 核对落点那一页上有链接的文字或这一节的标题
+    # 每个改写过的链接该落在哪：publish/check_pdf.py 核对落点那一页上有链接的文字或这一节的标题
     LINKS.mkdir(parents=True, exist_ok=True)
     (LINKS / f"{name}.json").write_text(
         json.dumps(writer._link_records, ensure_ascii=False, indent=0), encoding="utf-8"
@@ -695,7 +694,7 @@ async def build(chromium: str, preview: bool) -> None:
     chapters, solutions = book_parts()
     missing = [u for u in chapters + solutions if not (SITE / u).is_file()]
     if missing and not preview:
-        raise RuntimeError(f"pages missing from build/site/: {missing} (run build_site.py)")
+        raise RuntimeError(f"pages missing from build/site/: {missing} (run publish/build_site.py)")
     chapters = [u for u in chapters if u not in missing]
     solutions = [u for u in solutions if u not in missing]
     from playwright.async_api import async_playwright
@@ -724,11 +723,7 @@ async def build(chromium: str, preview: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--chromium",
-        default=default_chromium(),
-        help="the browser to print with (default: Debian's chromium, else google-chrome)",
-    )
+    add_chromium_option(parser)
     parser.add_argument(
         "--preview",
         action="store_true",
@@ -737,7 +732,7 @@ def main() -> int:
     args = parser.parse_args()
     t0 = time.perf_counter()
     if not (SITE / "index.html").is_file():
-        print("[pdf] no build/site/index.html: run docs/build_site.py first", file=sys.stderr)
+        print("[pdf] no build/site/index.html: run publish/build_site.py first", file=sys.stderr)
         return 1
     try:
         asyncio.run(build(args.chromium, args.preview))
