@@ -34,7 +34,9 @@ def self_check_tables(nb):
             name = node.targets[0].id
             keys = [k.value for k in node.value.keys]
             if name == "EXPECTED":
-                expected = {k: v.elts[1].value for k, v in zip(keys, node.value.values)}
+                expected = {
+                    k: v.elts[1].value for k, v in zip(keys, node.value.values, strict=True)
+                }
             elif name == "FIX_OK":
                 fix_ok = keys
     return expected, fix_ok
@@ -62,7 +64,9 @@ def appendix_problems(nb):
         if slug not in expected:
             problems.append(f"err-{slug}: the self-check's EXPECTED has no entry for it")
         elif slug not in headings:
-            problems.append(f"EXPECTED['{slug}']: no entry with that anchor and a `message` heading")
+            problems.append(
+                f"EXPECTED['{slug}']: no entry with that anchor and a `message` heading"
+            )
         elif headings[slug] != f"`{expected[slug]}`":
             problems.append(
                 f"err-{slug}: heading {headings[slug]} differs from EXPECTED's {expected[slug]!r}"

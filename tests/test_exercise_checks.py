@@ -196,7 +196,10 @@ RIGHT: dict[str, list[tuple]] = {
         (1, torch.tensor(1.3069)),
         (2, (20, 2)),  # 顺序不限、整数也行
         (2, torch.tensor([2.0, 20.0], dtype=torch.float64)),
-        (2, torch.tensor([20.0 + 0.0j, 2.0 + 0.0j])),  # torch.linalg.eigvals 的结果（复数，虚部为 0）
+        (
+            2,
+            torch.tensor([20.0 + 0.0j, 2.0 + 0.0j]),
+        ),  # torch.linalg.eigvals 的结果（复数，虚部为 0）
         (2, (complex(2, 0), 20.0)),
         (3, torch.tensor(2)),
         (3, 2.0),
