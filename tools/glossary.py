@@ -392,7 +392,12 @@ def search_queries(entries: list[Entry]) -> list[tuple[str, list[str], str]]:
                 if e.covers(i) and i.en.lower() == alias.lower()
             }
             queries.append((alias, sorted(pages) or [page], f"{why} 又作 {alias}"))
-        queries += [(w, [page], f"part of {e.zh}") for w in words[e.zh] if w != e.zh]
+        # 只搜含汉字的部分：“周期为 2 的振荡”里单独的 2 不是读者会搜的词（搜索会丢掉书里没有的数字）
+        queries += [
+            (w, [page], f"part of {e.zh}")
+            for w in words[e.zh]
+            if w != e.zh and re.search(f"[{HAN}]", w)
+        ]
     return queries
 
 
