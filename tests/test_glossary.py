@@ -83,13 +83,13 @@ def test_an_en_dash_does_not_cut_a_term_and_english_first_introductions_count(tm
         "`None`（下面会看到）；`x.grad`（梯度）；`(N, C, H, W)`（一批）；CPU（处理器）；"
         "`tuple`（元组）。",
     )
-    found = [(i.run, i.en, i.section) for i in glossary.introductions(path)]
+    intros = glossary.introductions(path)
+    found = [(i.run, i.en, i.section) for i in intros]
     assert found == [
         ("向量–雅可比积", "vector-Jacobian product", "1. 第一节"),
         ("状态字典", "state_dict", "1. 第一节"),
         ("数据类型", "dtype", "1. 第一节"),
     ]
-    intros = glossary.introductions(path)
     assert glossary.Entry("向量–雅可比积", "vector-Jacobian product", "", "").covers(intros[0])
     assert glossary.Entry("状态字典", "state_dict", "", "").covers(intros[1])
     assert not glossary.Entry("字典", "state_dict", "", "").covers(intros[1])
