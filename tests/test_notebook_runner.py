@@ -144,3 +144,30 @@ def test_allow_listed_warnings_pass(pytester):
         "import warnings\nwarnings.warn('old API', FutureWarning, stacklevel=1)",
     )
     run(pytester, "notebooks").assert_outcomes(passed=1)
+
+
+def test_figures_are_drawn_at_twice_their_display_size(pytester):
+    """The executed copies' PNGs have 2x pixels, with the display size as metadata (issue 27)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    write_notebook(
+        pytester.path / "notebooks" / "99_plot.ipynb",
+        "import matplotlib.pyplot as plt\n"
+        "fig, ax = plt.subplots(figsize=(4, 3))\n"
+        "ax.plot([0, 1], [0, 1])\n"
+        "plt.show()",
+    )
+    run(pytester, "notebooks").assert_outcomes(passed=1)
+    copy = pytester.path / "build" / "executed" / "notebooks" / "99_plot.ipynb"
+    (output,) = json.loads(copy.read_text(encoding="utf-8"))["cells"][0]["outputs"]
+    png = base64.b64decode(output["data"]["image/png"])
+    width, height = Image.open(io.BytesIO(png)).size
+    shown = output["metadata"].get("image/png", {})
+    assert shown, "the PNG has no display size: the site would show it at twice the size"
+    # matplotlib_inline halves the pixel size, rounding down
+    assert (width // 2, height // 2) == (shown["width"], shown["height"]), (width, height, shown)
+    # 4 x 3 inches at matplotlib's 100 dpi, trimmed by bbox_inches="tight": a few hundred pixels
+    assert 300 <= shown["width"] <= 400, shown

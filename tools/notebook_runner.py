@@ -18,6 +18,11 @@ pytest is given (``testpaths`` includes notebooks/) it collects one test that:
    these copies only. A failing notebook's copy (with its error) is written too; the committed
    notebooks are never written.
 
+The kernel draws matplotlib figures at twice their pixel density (``InlineBackend.figure_formats =
+retina``, issue 27): each PNG carries its on-screen size as ``width``/``height`` metadata, which the
+site honours (the layout does not change), and the PDF embeds all the pixels (about 190 dpi on paper
+instead of 96). Readers' own kernels are not touched.
+
 Everything here is public API: pytest's collection hooks, ``nbformat.read/write`` and
 ``nbclient.NotebookClient``. tests/test_notebook_runner.py runs tiny notebooks through this plugin and
 fails if the copies or the answer injection stop happening.
@@ -41,6 +46,8 @@ import rules
 EXERCISE_CHECKS_TAG = "exercise-checks"  # 章节里检查答案的工具 cell
 INJECTED_TAG = "ci-exercise-answers"  # 只在测试里追加到参考答案末尾的 cell
 DEFAULT_CELL_TIMEOUT = 600  # 秒；pyproject.toml 的 notebook_cell_timeout 可以改
+# 内核的命令行参数：图按两倍像素密度画（网页按元数据里的宽高显示，大小不变；PDF 里印得清楚）
+KERNEL_ARGUMENTS = ["--InlineBackend.figure_formats=retina"]
 
 # stderr 里这些警告会让笔记本的测试失败（除非在允许清单上）
 GATED_WARNING = re.compile(r"\b((?:Pending)?DeprecationWarning|FutureWarning|UserWarning): (.*)")
@@ -136,6 +143,7 @@ def run_notebook(
     client = NotebookClient(
         nb,
         timeout=timeout,
+        extra_arguments=KERNEL_ARGUMENTS,
         resources={"metadata": {"path": str(path.parent)}},  # 内核的当前目录：笔记本所在的文件夹
     )
     start = time.perf_counter()
