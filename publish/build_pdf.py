@@ -15,6 +15,11 @@ so they are published with the site and linked from its home page ("下载 PDF")
   instead of being cut at the page edge; headings stay with what follows them.
 - Each page is printed only after every image has loaded, MathJax has typeset every formula
   (the build fails if one is left raw) and the web fonts are ready.
+- Figures do not leave half a page empty (issue 27): a figure that Chromium pushes to the top
+  of the next page, although the blank at the bottom of the page before would hold it at 75 % of
+  its height or more, is shrunk to fit there and the page is printed again (publish/pdf_layout.py
+  reads where figures and the last line of each page are). Figures are embedded with all their
+  pixels: the notebook runner draws them at twice their on-screen density (about 190 dpi here).
 - Bookmarks: one per page (chapter), with its sections and subsections below it, taken from
   the outline Chromium writes from the headings (`outline=True`).
 - Page numbers: one number sequence through the whole book ("12 / 140"), drawn in the bottom
@@ -51,6 +56,7 @@ from urllib.parse import quote, unquote, urlparse
 
 from browser import CHROMIUM_ARGS, add_chromium_option, serve  # 网站检查用的同一个浏览器
 from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/ 是脚本所在目录
+from pdf_layout import FIT_SCALE, FIT_SLACK, align, figures_to_fit
 from stamps import built_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,8 +216,11 @@ async () => {
   const sections = Array.from(document.querySelectorAll("article section > h2"))
     .map((h) => [h.parentElement.id, text(h)]);
   const h1 = document.querySelector("article h1");
+  // 输出图的像素大小（publish/pdf_layout.py 的 align 用它认出 PDF 里的图）
+  const figures = Array.from(document.querySelectorAll("article div.cell_output img"))
+    .map((img) => [img.naturalWidth, img.naturalHeight]);
   return {untypeset, broken, title: h1 ? text(h1) : document.title, headings, aliases,
-          heads, sections};
+          heads, sections, figures};
 }
 """
 
@@ -237,10 +246,69 @@ async def _offline(route) -> None:
         await route.abort()
 
 
+PDF_OPTIONS = {
+    "format": "A4",
+    "margin": MARGIN,
+    "print_background": True,
+    "outline": True,  # 书签：由标题生成（需要 tagged）
+    "tagged": True,
+}
+FIT_ROUNDS = 12  # 缩图后重印一页的最多次数
+
+SHRINK_JS = """
+(changes) => {
+  const imgs = Array.from(document.querySelectorAll("article div.cell_output img"));
+  for (const [i, px] of changes) {
+    if (px === null) {
+      imgs[i].style.removeProperty("height");
+      imgs[i].style.removeProperty("width");
+    } else {
+      imgs[i].style.setProperty("height", px.toFixed(1) + "px", "important");
+      imgs[i].style.setProperty("width", "auto", "important");
+    }
+  }
+}
+"""
+
+
+async def fit_figures(page, data: bytes, figures: list) -> tuple[bytes, int]:
+    """图不留半页空白（issue 27）：一张图开在下一页开头，而上一页的空白放得下它的 FIT_SCALE 以上时，
+    把它缩到放得下，重印这一页。一次只缩文档里最靠前的一张（缩了它，后面的版面全变了），
+    直到没有这样的图。缩过的图仍没进上一页（还开在那页开头，或 Chromium 把它前面代码的末几行
+    也挪了过去，免得输出与代码分开），就再缩 FIT_SLACK（最多到 FIT_SCALE）；再不行就恢复原大小，
+    不再缩它。返回 (PDF, 缩了几张图)。figures：网页上输出图的像素大小，按文档顺序。"""
+    done: set[int] = set()  # 处理过的图（网页上的序号）：缩好了，或放弃了
+    shrunk = 0
+    rounds = 0
+    while rounds < FIT_ROUNDS:
+        found, sizes, pages = await asyncio.to_thread(figures_to_fit, data)
+        where = align(sizes, figures)
+        todo = [(where[i], h, room, pages[i]) for i, h, room in found if where.get(i) not in done]
+        if not todo:
+            break
+        k, height, room, was = todo[0]
+        done.add(k)
+        want = min(room, height - FIT_SLACK)
+        while want >= FIT_SCALE * height and rounds < FIT_ROUNDS:
+            rounds += 1
+            await page.evaluate(SHRINK_JS, [[k, want / 0.75]])  # 1 CSS px = 0.75 pt
+            attempt = await page.pdf(**PDF_OPTIONS)
+            _, sizes, pages = await asyncio.to_thread(figures_to_fit, attempt)
+            index = next((i for i, j in align(sizes, figures).items() if j == k), None)
+            if index is not None and pages[index] < was:  # 放进了上一页
+                data, shrunk = attempt, shrunk + 1
+                break
+            want -= FIT_SLACK
+        else:
+            await page.evaluate(SHRINK_JS, [[k, None]])  # 恢复原大小
+    return data, shrunk
+
+
 async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple]:
     """每个页面 → (标题, PDF 字节, 各级标题的文字)。页面有未排版的公式或没加载的图时抛 RuntimeError。"""
     results: dict[str, tuple] = {}
     problems: list[str] = []
+    fitted: dict[str, int] = {}
     # 视口宽 = A4 减去左右页边距（184 mm ≈ 695 px）：FIT_JS 量到的行宽与打印时一样
     context = await browser.new_context(viewport={"width": 695, "height": 1400})
     await context.route("**/*", _offline)
@@ -264,13 +332,9 @@ async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple]:
                 problems.append(f"{url}: formulas not typeset: {state['untypeset'][:3]}")
             if state["broken"]:
                 problems.append(f"{url}: images did not load: {state['broken'][:3]}")
-            data = await page.pdf(
-                format="A4",
-                margin=MARGIN,
-                print_background=True,
-                outline=True,  # 书签：由标题生成（需要 tagged）
-                tagged=True,
-            )
+            data = await page.pdf(**PDF_OPTIONS)
+            data, shrunk = await fit_figures(page, data, state["figures"])
+            fitted[url] = shrunk
             results[url] = Printed(
                 state["title"],
                 data,
@@ -283,6 +347,9 @@ async def print_pages(browser, urls: list[str], base: str) -> dict[str, tuple]:
 
     await asyncio.gather(*(worker() for _ in range(min(PARALLEL, len(urls)))))
     await context.close()
+    moved = {url: n for url, n in fitted.items() if n}
+    if moved:
+        print(f"[pdf] figures shrunk to fit the page before them: {moved}")
     if problems:
         raise RuntimeError("; ".join(problems))
     return results

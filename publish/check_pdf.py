@@ -5,6 +5,11 @@
 图按原始像素嵌入（不被缩小而发虚）；没有本机路径与用户名（与网页同一条规则：
 publish/check_pages.py 的 machine_leaks）。
 
+版面（issue 27，check_pdf_layout）：从每页的内容流里读出图的位置和最低的内容——图至少 150 dpi、
+印出来不小于网页上的 62 %（图里的字约 6.5 pt 以上）；一章中间没有空出三分之一以上的页；
+下一页开头的图缩到 75 % 就放得进上一页的空白（留出两倍 FIT_SLACK 的边距）时报错（publish/build_pdf.py
+本该把它缩小放进去）。
+
 PDF 的文字提取（pypdf，每页约 0.1 s）在另一个进程里与浏览器检查同时进行：start_pdf_texts()
 要在启动浏览器之前调用。
 """
@@ -18,6 +23,7 @@ from multiprocessing import get_context
 
 from check_pages import GLOSSARY_HTML, ROOT, SITE, STAGE, Check, machine_leaks, soup_of
 from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/pages.py
+from pdf_layout import BODY_BOTTOM, BODY_TOP, FIT_SCALE, FIT_SLACK, MM, page_layout
 
 LINKS = ROOT / "build" / "pdf-links"  # publish/build_pdf.py：每个书内链接该落在哪
 FRONT_BOOKMARK = "书名页与目录"  # publish/build_pdf.py 的前言的书签
@@ -40,14 +46,25 @@ BYTES_PER_PAGE = (8_000, 80_000)
 MAX_BYTES = 40_000_000
 
 
-def _pdf_texts(path: str) -> tuple[list[str], list[tuple]]:
-    """(每页的文字, 每个链接 (页, 矩形, 矩形里的文字, 目标页 或 网址 或 None))。"""
+# 版面的检查（issue 27）：页面几何与读版面的代码在 publish/pdf_layout.py（build_pdf 也用它）
+# 一章中间的页（不是该章最后一页）最多空出正文区的三分之一；今天最空的约四分之一
+# （下一页开头是一张放不下的图，或一个不宜拆开的短代码格）
+MAX_BLANK = 1 / 3
+# 图至少这个像素密度（按它在纸上的宽度）：两倍像素的图（tools/notebook_runner.py）约 190 dpi
+MIN_DPI = 150
+# 图印出来至少是网页上大小的这个比例：matplotlib 默认 10 pt 的刻度字印出来约 6.5 pt。
+# 正文宽 184 mm ≈ 695 CSS px：宽于约 11 英寸（1,100 px）的图会被缩得更小，它该画窄一些
+MIN_FIGURE_SCALE = 0.62
+
+
+def _pdf_texts(path: str) -> tuple[list[str], list[tuple], list[dict]]:
+    """(每页的文字, 每个链接 (页, 矩形, 矩形里的文字, 目标页 或 网址 或 None), 每页的版面)。"""
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject
 
     reader = PdfReader(path)
     number_of = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
-    texts, links = [], []
+    texts, links, layouts = [], [], []
     for n, page in enumerate(reader.pages):
         annots = [a.get_object() for a in page.get("/Annots") or []]
         annots = [a for a in annots if a.get("/Subtype") == "/Link"]
@@ -59,7 +76,8 @@ def _pdf_texts(path: str) -> tuple[list[str], list[tuple]]:
                 y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
                 pieces.append((x, y, text))
 
-        texts.append(page.extract_text(visitor_text=visit if annots else None) or "")
+        texts.append(page.extract_text(visitor_text=visit) or "")
+        layouts.append(page_layout(page))
         for a in annots:
             x0, y0, x1, y1 = (float(v) for v in a["/Rect"])
             inside = "".join(
@@ -75,7 +93,7 @@ def _pdf_texts(path: str) -> tuple[list[str], list[tuple]]:
             else:
                 target = None
             links.append((n, [x0, y0, x1, y1], inside, target))
-    return texts, links
+    return texts, links, layouts
 
 
 class PdfTexts:
@@ -93,6 +111,9 @@ class PdfTexts:
 
     def links(self, name: str) -> list[tuple]:
         return self.futures[name].result()[1]
+
+    def layouts(self, name: str) -> list[dict]:
+        return self.futures[name].result()[2]
 
     def close(self) -> None:
         self.pool.shutdown(cancel_futures=True)
@@ -123,17 +144,22 @@ def _article_chars(rel_html: str) -> int:
     return len(_squash(article.get_text()))
 
 
-def _site_image_sizes(parts: list[str]) -> list[tuple[int, int]]:
+def _site_images(parts: list[str]) -> list[tuple[int, int, float]]:
+    """网页上的输出图：(宽像素, 高像素, 网页上显示的宽 CSS px)。"""
     from PIL import Image
 
-    sizes = []
+    images = []
     for rel in parts:
         page = SITE / rel
         soup = soup_of(page)
         for img in soup.select("article div.cell_output img"):
             with Image.open((page.parent / img["src"]).resolve()) as im:
-                sizes.append(im.size)
-    return sizes
+                size = im.size
+            shown = re.search(r"width:\s*([\d.]+)px", img.get("style", "")) or re.fullmatch(
+                r"([\d.]+)(?:px)?", img.get("width", "")
+            )
+            images.append((*size, float(shown.group(1)) if shown else float(size[0])))
+    return images
 
 
 def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> None:
@@ -200,7 +226,8 @@ def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> Non
             xobj = xobj.get_object()
             if xobj.get("/Subtype") == "/Image":
                 embedded.append((int(xobj["/Width"]), int(xobj["/Height"])))
-    wanted = _site_image_sizes(parts)
+    site_images = _site_images(parts)
+    wanted = [(w, h) for w, h, _ in site_images]
     unmatched = list(wanted)
     for dims in embedded:
         if dims in unmatched:
@@ -223,6 +250,8 @@ def check_pdf(check: Check, name: str, parts: list[str], texts: PdfTexts) -> Non
         ]
         check(not hits, f"{name}: {label} on {len(hits)} page(s): {hits[:3]}")
     check_pdf_book(check, name, text, titles, starts, texts.links(name))
+    shown = {(w, h): width for w, h, width in site_images}
+    check_pdf_layout(check, name, texts.layouts(name), starts, shown)
     leaks = [(i, leak) for i, t in enumerate(text) for leak in machine_leaks(t)]
     check(not leaks, f"{name}: machine paths or user names: {leaks[:3]}")
     print(
@@ -306,6 +335,74 @@ def check_pdf_book(check: Check, name, text, titles, starts, links) -> None:
     )
     print(
         f"  {name}: {len(internal)} links inside the book, {len(links) - len(internal)} to the web"
+    )
+
+
+def check_pdf_layout(
+    check: Check, name: str, layouts: list[dict], starts: list[int], shown: dict
+) -> None:
+    """版面（issue 27）：图印得清楚（每英寸至少 MIN_DPI 像素），图里的字不太小（图不被缩到网页上
+    大小的 MIN_FIGURE_SCALE 以下）；一章中间没有空出三分之一以上的页；下一页开头的图缩到 FIT_SCALE
+    就放得进上一页的空白时，它不该留在下一页。shown：输出图的像素大小 → 网页上显示的宽（CSS px）。"""
+    body = BODY_TOP - BODY_BOTTOM
+    blurry = [
+        f"p. {n + 1}: {w}x{h} px over {wide / MM:.0f} mm = {w / (wide / 72):.0f} dpi"
+        for n, layout in enumerate(layouts)
+        for w, h, wide, _ in layout["images"]
+        if wide >= 72 and w / (wide / 72) < MIN_DPI
+    ]
+    check(not blurry, f"{name}: {len(blurry)} figure(s) under {MIN_DPI} dpi: {blurry[:3]}")
+    # 印出的宽（1 CSS px = 0.75 pt）÷ 网页上的宽：matplotlib 的 10 pt 字印出来约 10.4 × 这个比例 pt
+    scales = [
+        (n, (wide / 0.75) / shown[(w, h)])
+        for n, layout in enumerate(layouts)
+        for w, h, wide, _ in layout["images"]
+        if (w, h) in shown
+    ]
+    small = [f"p. {n + 1}: {scale:.0%} ({10.4 * scale:.1f} pt)" for n, scale in scales]
+    small = [t for t, (_, scale) in zip(small, scales, strict=True) if scale < MIN_FIGURE_SCALE]
+    check(
+        not small,
+        f"{name}: {len(small)} figure(s) printed under {MIN_FIGURE_SCALE:.0%} of their size on "
+        f"the site, their 10-pt labels too small to read (make the figure narrower): {small[:3]}",
+    )
+    ends = starts[1:] + [len(layouts)]
+    empty, unfitted = [], []
+    for start, end in zip(starts, ends, strict=True):
+        for n in range(start, end - 1):  # 每章最后一页可以空着
+            blank = layouts[n]["blank"]
+            if blank > MAX_BLANK * body:
+                empty.append(f"p. {n + 1} ({blank / body:.0%} blank)")
+            figure = layouts[n + 1]["first_image"]
+            # build_pdf 至少试过两次（空白减 FIT_SLACK、再减一次）仍放不进去时才算它的错：
+            # 输出框的边距、Chromium 不让输出与代码分开，都会多占一点
+            if figure and blank >= FIT_SCALE * figure + 2 * FIT_SLACK:
+                unfitted.append(
+                    f"p. {n + 2}'s figure ({figure / MM:.0f} mm) would fit in p. {n + 1}'s "
+                    f"{blank / MM:.0f} mm"
+                )
+    check(not empty, f"{name}: pages more than a third empty mid-chapter: {empty[:5]}")
+    check(
+        not unfitted,
+        f"{name}: figures left on the next page although they would fit on the page before "
+        f"(publish/build_pdf.py's fit_figures should have shrunk them): {unfitted[:5]}",
+    )
+    worst = max(
+        (
+            layouts[n]["blank"] / body
+            for s, e in zip(starts, ends, strict=True)
+            for n in range(s, e - 1)
+        ),
+        default=0,
+    )
+    dpis = [
+        w / (wide / 72) for layout in layouts for w, _, wide, _ in layout["images"] if wide >= 72
+    ]
+    print(
+        f"  {name}: emptiest page mid-chapter {worst:.0%} blank; figures "
+        f"{min(dpis, default=0):.0f}-{max(dpis, default=0):.0f} dpi, printed at "
+        f"{min((s for _, s in scales), default=0):.0%}-{max((s for _, s in scales), default=0):.0%} "
+        "of their size on the site"
     )
 
 
