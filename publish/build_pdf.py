@@ -56,7 +56,7 @@ from urllib.parse import quote, unquote, urlparse
 
 from browser import CHROMIUM_ARGS, add_chromium_option, serve  # 网站检查用的同一个浏览器
 from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/ 是脚本所在目录
-from pdf_layout import FIT_SCALE, FIT_SLACK, align, figures_to_fit
+from pdf_layout import FIT_SCALE, FIT_SLACK, PT_PER_PX, align, figures_to_fit
 from stamps import built_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -256,16 +256,14 @@ PDF_OPTIONS = {
 FIT_ROUNDS = 12  # 缩图后重印一页的最多次数
 
 SHRINK_JS = """
-(changes) => {
-  const imgs = Array.from(document.querySelectorAll("article div.cell_output img"));
-  for (const [i, px] of changes) {
-    if (px === null) {
-      imgs[i].style.removeProperty("height");
-      imgs[i].style.removeProperty("width");
-    } else {
-      imgs[i].style.setProperty("height", px.toFixed(1) + "px", "important");
-      imgs[i].style.setProperty("width", "auto", "important");
-    }
+([i, px]) => {
+  const img = document.querySelectorAll("article div.cell_output img")[i];
+  if (px === null) {
+    img.style.removeProperty("height");
+    img.style.removeProperty("width");
+  } else {
+    img.style.setProperty("height", px.toFixed(1) + "px", "important");
+    img.style.setProperty("width", "auto", "important");
   }
 }
 """
@@ -280,8 +278,9 @@ async def fit_figures(page, data: bytes, figures: list) -> tuple[bytes, int]:
     done: set[int] = set()  # 处理过的图（网页上的序号）：缩好了，或放弃了
     shrunk = 0
     rounds = 0
+    analysis = await asyncio.to_thread(figures_to_fit, data)  # 与 data 一起更新，不重读
     while rounds < FIT_ROUNDS:
-        found, sizes, pages = await asyncio.to_thread(figures_to_fit, data)
+        found, sizes, pages = analysis
         where = align(sizes, figures)
         todo = [(where[i], h, room, pages[i]) for i, h, room in found if where.get(i) not in done]
         if not todo:
@@ -291,16 +290,17 @@ async def fit_figures(page, data: bytes, figures: list) -> tuple[bytes, int]:
         want = min(room, height - FIT_SLACK)
         while want >= FIT_SCALE * height and rounds < FIT_ROUNDS:
             rounds += 1
-            await page.evaluate(SHRINK_JS, [[k, want / 0.75]])  # 1 CSS px = 0.75 pt
+            await page.evaluate(SHRINK_JS, [k, want / PT_PER_PX])
             attempt = await page.pdf(**PDF_OPTIONS)
-            _, sizes, pages = await asyncio.to_thread(figures_to_fit, attempt)
+            tried = await asyncio.to_thread(figures_to_fit, attempt)
+            _, sizes, pages = tried
             index = next((i for i, j in align(sizes, figures).items() if j == k), None)
             if index is not None and pages[index] < was:  # 放进了上一页
-                data, shrunk = attempt, shrunk + 1
+                data, analysis, shrunk = attempt, tried, shrunk + 1
                 break
             want -= FIT_SLACK
         else:
-            await page.evaluate(SHRINK_JS, [[k, None]])  # 恢复原大小
+            await page.evaluate(SHRINK_JS, [k, None])  # 恢复原大小
     return data, shrunk
 
 

@@ -23,7 +23,7 @@ from multiprocessing import get_context
 
 from check_pages import GLOSSARY_HTML, ROOT, SITE, STAGE, Check, machine_leaks, soup_of
 from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/pages.py
-from pdf_layout import BODY_BOTTOM, BODY_TOP, FIT_SCALE, FIT_SLACK, MM, page_layout
+from pdf_layout import BODY_BOTTOM, BODY_TOP, FIT_SCALE, FIT_SLACK, MM, PT_PER_PX, page_layout
 
 LINKS = ROOT / "build" / "pdf-links"  # publish/build_pdf.py：每个书内链接该落在哪
 FRONT_BOOKMARK = "书名页与目录"  # publish/build_pdf.py 的前言的书签
@@ -76,7 +76,7 @@ def _pdf_texts(path: str) -> tuple[list[str], list[tuple], list[dict]]:
                 y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
                 pieces.append((x, y, text))
 
-        texts.append(page.extract_text(visitor_text=visit) or "")
+        texts.append(page.extract_text(visitor_text=visit if annots else None) or "")
         layouts.append(page_layout(page))
         for a in annots:
             x0, y0, x1, y1 = (float(v) for v in a["/Rect"])
@@ -345,64 +345,66 @@ def check_pdf_layout(
     大小的 MIN_FIGURE_SCALE 以下）；一章中间没有空出三分之一以上的页；下一页开头的图缩到 FIT_SCALE
     就放得进上一页的空白时，它不该留在下一页。shown：输出图的像素大小 → 网页上显示的宽（CSS px）。"""
     body = BODY_TOP - BODY_BOTTOM
-    blurry = [
-        f"p. {n + 1}: {w}x{h} px over {wide / MM:.0f} mm = {w / (wide / 72):.0f} dpi"
+    # 每张图：页、像素、印出的宽（pt）→ 每英寸像素；印出的宽（CSS px）÷ 网页上的宽：
+    # matplotlib 的 10 pt 字印出来约 10.4 × 这个比例 pt
+    figures = [
+        (n, w, h, wide, w / (wide / 72))
         for n, layout in enumerate(layouts)
         for w, h, wide, _ in layout["images"]
-        if wide >= 72 and w / (wide / 72) < MIN_DPI
+        if wide >= 72
+    ]
+    blurry = [
+        f"p. {n + 1}: {w}x{h} px over {wide / MM:.0f} mm = {dpi:.0f} dpi"
+        for n, w, h, wide, dpi in figures
+        if dpi < MIN_DPI
     ]
     check(not blurry, f"{name}: {len(blurry)} figure(s) under {MIN_DPI} dpi: {blurry[:3]}")
-    # 印出的宽（1 CSS px = 0.75 pt）÷ 网页上的宽：matplotlib 的 10 pt 字印出来约 10.4 × 这个比例 pt
     scales = [
-        (n, (wide / 0.75) / shown[(w, h)])
+        (n, (wide / PT_PER_PX) / shown[(w, h)])
         for n, layout in enumerate(layouts)
         for w, h, wide, _ in layout["images"]
         if (w, h) in shown
     ]
-    small = [f"p. {n + 1}: {scale:.0%} ({10.4 * scale:.1f} pt)" for n, scale in scales]
-    small = [t for t, (_, scale) in zip(small, scales, strict=True) if scale < MIN_FIGURE_SCALE]
+    small = [
+        f"p. {n + 1}: {scale:.0%} ({10.4 * scale:.1f} pt)"
+        for n, scale in scales
+        if scale < MIN_FIGURE_SCALE
+    ]
     check(
         not small,
         f"{name}: {len(small)} figure(s) printed under {MIN_FIGURE_SCALE:.0%} of their size on "
         f"the site, their 10-pt labels too small to read (make the figure narrower): {small[:3]}",
     )
     ends = starts[1:] + [len(layouts)]
+    middle = [
+        n for s, e in zip(starts, ends, strict=True) for n in range(s, e - 1)
+    ]  # 不含每章最后一页
     empty, unfitted = [], []
-    for start, end in zip(starts, ends, strict=True):
-        for n in range(start, end - 1):  # 每章最后一页可以空着
-            blank = layouts[n]["blank"]
-            if blank > MAX_BLANK * body:
-                empty.append(f"p. {n + 1} ({blank / body:.0%} blank)")
-            figure = layouts[n + 1]["first_image"]
-            # build_pdf 至少试过两次（空白减 FIT_SLACK、再减一次）仍放不进去时才算它的错：
-            # 输出框的边距、Chromium 不让输出与代码分开，都会多占一点
-            if figure and blank >= FIT_SCALE * figure + 2 * FIT_SLACK:
-                unfitted.append(
-                    f"p. {n + 2}'s figure ({figure / MM:.0f} mm) would fit in p. {n + 1}'s "
-                    f"{blank / MM:.0f} mm"
-                )
+    for n in middle:
+        blank = layouts[n]["blank"]
+        if blank > MAX_BLANK * body:
+            empty.append(f"p. {n + 1} ({blank / body:.0%} blank)")
+        figure = layouts[n + 1]["first_image"]
+        # build_pdf 至少试过两次（空白减 FIT_SLACK、再减一次）仍放不进去时才算它的错：
+        # 输出框的边距、Chromium 不让输出与代码分开，都会多占一点
+        if figure and blank >= FIT_SCALE * figure + 2 * FIT_SLACK:
+            unfitted.append(
+                f"p. {n + 2}'s figure ({figure / MM:.0f} mm) would fit in p. {n + 1}'s "
+                f"{blank / MM:.0f} mm"
+            )
     check(not empty, f"{name}: pages more than a third empty mid-chapter: {empty[:5]}")
     check(
         not unfitted,
         f"{name}: figures left on the next page although they would fit on the page before "
         f"(publish/build_pdf.py's fit_figures should have shrunk them): {unfitted[:5]}",
     )
-    worst = max(
-        (
-            layouts[n]["blank"] / body
-            for s, e in zip(starts, ends, strict=True)
-            for n in range(s, e - 1)
-        ),
-        default=0,
-    )
-    dpis = [
-        w / (wide / 72) for layout in layouts for w, _, wide, _ in layout["images"] if wide >= 72
-    ]
+    worst = max((layouts[n]["blank"] / body for n in middle), default=0)
+    dpis = [dpi for *_, dpi in figures]
+    ratios = [scale for _, scale in scales]
     print(
         f"  {name}: emptiest page mid-chapter {worst:.0%} blank; figures "
         f"{min(dpis, default=0):.0f}-{max(dpis, default=0):.0f} dpi, printed at "
-        f"{min((s for _, s in scales), default=0):.0%}-{max((s for _, s in scales), default=0):.0%} "
-        "of their size on the site"
+        f"{min(ratios, default=0):.0%}-{max(ratios, default=0):.0%} of their size on the site"
     )
 
 

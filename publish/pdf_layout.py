@@ -17,6 +17,8 @@ BODY_BOTTOM, BODY_TOP = 16 * MM, 842 - 14 * MM
 FIT_SCALE = 0.75
 # 图的输出框在图之外还要占的高（上下的边距），pt
 FIT_SLACK = 16
+# Chromium 按 1:1 打印：1 CSS px = 0.75 pt
+PT_PER_PX = 0.75
 
 
 # 内容流的词法单位（PDF 32000-1 §7.2）：pypdf 的 ContentStream 逐字节解析，每页约 0.1 s；
@@ -43,6 +45,14 @@ def _mul(a: list[float], b: list[float]) -> list[float]:
         a[4] * b[0] + a[5] * b[2] + b[4],
         a[4] * b[1] + a[5] * b[3] + b[5],
     ]
+
+
+def _box(ctm: list[float], x: float, y: float, w: float, h: float) -> tuple[float, ...]:
+    """矩形 (x, y, w, h) 经变换矩阵 ctm 后在页面上的外框 (x0, y0, x1, y1)。"""
+    corners = [(cx, cy) for cx in (x, x + w) for cy in (y, y + h)]
+    xs = [cx * ctm[0] + cy * ctm[2] + ctm[4] for cx, cy in corners]
+    ys = [cx * ctm[1] + cy * ctm[3] + ctm[5] for cx, cy in corners]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _scan(data: bytes, resources, ctm, out: dict, depth: int = 0) -> None:
@@ -79,11 +89,7 @@ def _scan(data: bytes, resources, ctm, out: dict, depth: int = 0) -> None:
         elif op == b"cm" and len(args) == 6:
             ctm = _mul(args, ctm)
         elif op == b"re" and len(args) == 4:
-            x, y, w, h = args
-            corners = [(cx, cy) for cx in (x, x + w) for cy in (y, y + h)]
-            xs = [cx * ctm[0] + cy * ctm[2] + ctm[4] for cx, cy in corners]
-            ys = [cx * ctm[1] + cy * ctm[3] + ctm[5] for cx, cy in corners]
-            path.append((min(xs), min(ys), max(xs), max(ys)))
+            path.append(_box(ctm, *args))
         elif op == b"BT":
             tm = tlm = [1.0, 0, 0, 1.0, 0, 0]
         elif op == b"Tm" and len(args) == 6:
@@ -102,11 +108,9 @@ def _scan(data: bytes, resources, ctm, out: dict, depth: int = 0) -> None:
             out["baselines"].append(tm[4] * ctm[1] + tm[5] * ctm[3] + ctm[5])
         elif op == b"Do" and args and args[-1] in xobjects:
             xobj = xobjects[args[-1]].get_object()
-            if xobj.get("/Subtype") == "/Image":
-                xs = [ctm[4], ctm[4] + ctm[0], ctm[4] + ctm[2], ctm[4] + ctm[0] + ctm[2]]
-                ys = [ctm[5], ctm[5] + ctm[1], ctm[5] + ctm[3], ctm[5] + ctm[1] + ctm[3]]
+            if xobj.get("/Subtype") == "/Image":  # 图画在单位正方形里
                 size = (int(xobj["/Width"]), int(xobj["/Height"]))
-                out["images"].append((min(xs), min(ys), max(xs), max(ys), *size))
+                out["images"].append((*_box(ctm, 0, 0, 1, 1), *size))
             elif xobj.get("/Subtype") == "/Form" and depth < 4:
                 matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
                 _scan(xobj.get_data(), xobj.get("/Resources"), _mul(matrix, ctm), out, depth + 1)
