@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+    def log_message(self, format, *args):  # signature from the base class
         pass
 
 

@@ -17,7 +17,7 @@ import io
 import re
 
 import pytest
-import torch  # noqa: F401  (WRONG / RIGHT 里的答案可以是张量)
+import torch  # WRONG / RIGHT 里的答案可以是张量
 
 from conftest import (
     EXERCISE_CHECKS_TAG,
@@ -224,7 +224,7 @@ def checks_namespace(chapter: str) -> dict:
     """在全新的命名空间里执行该章的检查工具 cell（只执行一次）。"""
     if chapter not in _namespaces:
         namespace: dict = {}
-        exec(exercise_checks_source(CHAPTERS[chapter].path), namespace)  # noqa: S102
+        exec(exercise_checks_source(CHAPTERS[chapter].path), namespace)
         _namespaces[chapter] = namespace
     return _namespaces[chapter]
 

@@ -92,7 +92,7 @@ def test_no_absolute_paths(notebook):
 
 
 def test_absolute_path_detector():
-    found = lambda text: rules.machine_paths(text)  # noqa: E731
+    found = rules.machine_paths
     assert found('open("/home/ana/data.csv")') == ["/home/"]
     assert found("C:\\Users\\ana") == ["C:\\"]
     assert found("见 https://example.org/home/x 和 ./tmp/y、~/work/z") == []

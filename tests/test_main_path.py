@@ -63,12 +63,12 @@ def test_chapter_opens_with_its_route(path):
 
 def test_rules_can_fail():
     """The measurement and the dependency check see what they are for (each rule broken once)."""
-    md = lambda s, i: {"cell_type": "markdown", "id": str(i), "metadata": {}, "source": s}  # noqa: E731
+    md = lambda s, i: {"cell_type": "markdown", "id": str(i), "metadata": {}, "source": s}
     code = lambda s, i: {
         "cell_type": "code",
         "id": str(i),
         "metadata": {},
-        "source": s,  # noqa: E731
+        "source": s,
         "outputs": [],
         "execution_count": None,
     }
