@@ -9,14 +9,10 @@ When a notebook gains a term, `python tools/glossary.py --draft` prints the rows
 """
 
 import json
-import sys
 from pathlib import Path
 
+import glossary  # tools/ (conftest.py puts it on sys.path)
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import glossary  # noqa: E402
 
 
 @pytest.fixture(scope="module")

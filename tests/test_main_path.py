@@ -5,15 +5,10 @@ The limits and the metadata rules live in tools/mainpath.py; this test only asks
 
 import copy
 import json
-import sys
-from pathlib import Path
 
+import mainpath  # tools/ (conftest.py puts it on sys.path)
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import mainpath  # noqa: E402
-import rules  # noqa: E402
+import rules
 
 NOTEBOOKS = rules.notebook_paths()
 
