@@ -65,9 +65,7 @@ import rules  # noqa: E402  (tools/rules.py: the shared rules)
 
 GITHUB_REPO = rules.github_repo()
 
-SITE = ROOT / "build" / "site"
-LINKS = ROOT / "build" / "pdf-links"  # 链接落点的记录（不发布）
-GLOSSARY_HTML = "glossary.html"
+SITE, LINKS, GLOSSARY_HTML = rules.SITE, rules.PDF_LINKS, rules.GLOSSARY_HTML
 BOOK_TITLE = "PyTorch 入门 notebooks"
 # 网站公开的地址（GitHub Pages，推送到 main 时由 CI 发布）：PDF 里指向本册之外页面的链接用它
 _OWNER, _NAME = GITHUB_REPO.split("/")

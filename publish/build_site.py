@@ -42,10 +42,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import glossary  # noqa: E402  (tools/glossary.py)
 import rules  # noqa: E402  (tools/rules.py: the shared rules)
 
-BUILD = ROOT / "build"
-EXECUTED = BUILD / "executed"
-STAGE = BUILD / "site-src"
-SITE = BUILD / "site"
+BUILD, EXECUTED, STAGE, SITE = rules.BUILD, rules.EXECUTED, rules.STAGE, rules.SITE
 DOCTREES = BUILD / "site-doctrees"
 
 

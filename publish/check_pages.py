@@ -25,10 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import rules  # noqa: E402  (tools/rules.py: the shared rules)
 
-SITE = ROOT / "build" / "site"
-STAGE = ROOT / "build" / "site-src"
-EXECUTED = ROOT / "build" / "executed"
-GLOSSARY_HTML = "glossary.html"
+SITE, STAGE, EXECUTED, GLOSSARY_HTML = rules.SITE, rules.STAGE, rules.EXECUTED, rules.GLOSSARY_HTML
 
 Check = Callable[[bool, str], bool]
 

@@ -24,8 +24,8 @@ from multiprocessing import get_context
 from check_pages import GLOSSARY_HTML, ROOT, SITE, STAGE, Check, machine_leaks, soup_of
 from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/pages.py
 from pdf_layout import BODY_BOTTOM, BODY_TOP, FIT_SCALE, FIT_SLACK, MM, PT_PER_PX, page_layout
+from rules import PDF_LINKS as LINKS  # publish/build_pdf.py 记下的每个书内链接该落在哪
 
-LINKS = ROOT / "build" / "pdf-links"  # publish/build_pdf.py：每个书内链接该落在哪
 FRONT_BOOKMARK = "书名页与目录"  # publish/build_pdf.py 的前言的书签
 BOOK_TITLE = "PyTorch 入门 notebooks"
 LOCAL_URL = re.compile(r"//(127\.0\.0\.1|localhost|\[::1\])[:/]")

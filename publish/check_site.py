@@ -47,9 +47,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import glossary  # noqa: E402  (tools/glossary.py：术语表，唯一的来源 docs/glossary.csv)
 import rules  # noqa: E402  (tools/rules.py: the shared rules)
 
-SITE = ROOT / "build" / "site"
-STAGE = ROOT / "build" / "site-src"
-SHOTS = ROOT / "build" / "site-screenshots"
+SITE, STAGE = rules.SITE, rules.STAGE
+SHOTS = rules.BUILD / "site-screenshots"
 
 # 读者会输入的查询（docs/search_queries.csv：问题、术语、函数名、带读者自己数字的报错消息），
 # 每一条在真的搜索框里输入，它要找的页面（之一）必须排在前 top 个页面里。
@@ -513,12 +512,12 @@ def appendix_messages() -> list[tuple[str, str]]:
 
 def check_glossary_page() -> None:
     """glossary.html: every term, each linking to an anchor that exists in its page."""
-    page = SITE / "glossary.html"
+    page = SITE / rules.GLOSSARY_HTML
     if not check(page.is_file(), "no glossary page build/site/glossary.html"):
         return
     index = BeautifulSoup((SITE / "index.html").read_text(encoding="utf-8"), "html.parser")
     check(
-        index.select_one('article a[href="glossary.html"]') is not None,
+        index.select_one(f'article a[href="{rules.GLOSSARY_HTML}"]') is not None,
         "index.html: no link to the glossary page",
     )
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")

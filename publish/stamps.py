@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXECUTED = ROOT / "build" / "executed"
+sys.path.insert(0, str(ROOT / "tools"))
+from rules import EXECUTED  # noqa: E402  (tools/rules.py: the shared rules)
 
 # --- 最后验证与 PDF 链接（issue 22） -------------------------------------------------------------
 # tools/notebook_runner.py 给每个执行副本写 metadata["verified"]：日期、Python/torch/torchvision 版本、设备、

@@ -17,6 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 PYPROJECT = ROOT / "pyproject.toml"
 
+# build/：生成的东西，都不提交。执行副本由 tools/notebook_runner.py 写（在 pytest 的 rootdir 下），
+# 网站与 PDF 由 publish/ 的脚本从它们生成。
+BUILD = ROOT / "build"
+EXECUTED = BUILD / "executed"  # 带输出的笔记本
+STAGE = BUILD / "site-src"  # 交给 Sphinx 的源
+SITE = BUILD / "site"  # 网站与两册 PDF
+PDF_LINKS = (
+    BUILD / "pdf-links"
+)  # PDF 里每个书内链接该落在哪（publish/build_pdf.py 记，check_pdf.py 核对）
+GLOSSARY_HTML = "glossary.html"  # 网站上的术语表页
+
 
 # --- 笔记本清单 -------------------------------------------------------------------------------
 def notebook_paths(root: Path = ROOT) -> list[Path]:
