@@ -23,7 +23,7 @@
 })();
 
 /* 代码格里放不下的长行：换行后的部分比该行原来的缩进再缩进 4 格，不回到第 0 列。
- * 每一行变成一个 span.code-line（悬挂缩进）；docs/build_pdf.py 打印 PDF 时也用它。
+ * 每一行变成一个 span.code-line（悬挂缩进）；publish/build_pdf.py 打印 PDF 时也用它。
  * 跨行的高亮（多行字符串）没法按行拆开：这样的格不动（照常换行）。 */
 window.hangingIndent = (pre) => {
   if (pre.dataset.hung) return true;

@@ -17,7 +17,7 @@
  *
  * Snippets (Search.htmlToText): only the article's text, without the theme's buttons,
  * contents lists, the 最后验证 line, and with formulas as plain text (no \( \)).
- * docs/check_site.py runs docs/search_queries.csv through the real search box.
+ * publish/check_site.py runs docs/search_queries.csv through the real search box.
  */
 "use strict";
 
