@@ -13,6 +13,7 @@ import http.server
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ARGS = [
@@ -36,6 +37,11 @@ def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def is_served(url: str) -> bool:
+    """请求是不是发给 serve() 的本地服务器：打印和检查都离线，别的请求一律拦下。"""
+    return urlparse(url).hostname == "127.0.0.1"
 
 
 def default_chromium() -> str:

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
-from browser import CHROMIUM_ARGS, add_chromium_option, serve  # 网站检查用的同一个浏览器
+from browser import CHROMIUM_ARGS, add_chromium_option, is_served, serve  # 网站检查用的同一个浏览器
 from pages import BOOK_PDF, SOLUTIONS_PDF  # publish/ 是脚本所在目录
 from pdf_layout import FIT_SCALE, FIT_SLACK, PT_PER_PX, align, figures_to_fit
 from stamps import built_from
@@ -238,7 +238,7 @@ def book_parts() -> tuple[list[str], list[str]]:
 
 
 async def _offline(route) -> None:
-    if urlparse(route.request.url).hostname == "127.0.0.1":
+    if is_served(route.request.url):
         await route.continue_()
     else:
         await route.abort()

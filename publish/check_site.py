@@ -34,11 +34,11 @@ import re
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import check_pages  # publish/check_pages.py：最后验证、首页用时、本机路径（issue 22）
 import check_pdf  # publish/check_pdf.py：两册 PDF
-from browser import CHROMIUM_ARGS, add_chromium_option, serve  # publish/browser.py
+from browser import CHROMIUM_ARGS, add_chromium_option, is_served, serve  # publish/browser.py
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,7 +311,7 @@ def check_browser(urls: list[str], chromium: str) -> None:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
 
             def route(route):
-                if urlparse(route.request.url).hostname == "127.0.0.1":
+                if is_served(route.request.url):
                     route.continue_()
                 else:
                     blocked.append(route.request.url)
@@ -600,12 +600,7 @@ def screenshots(browser, base: str) -> None:
     ]
     for label, viewport, scale in shots:
         context = browser.new_context(viewport=viewport, device_scale_factor=scale)
-        context.route(
-            "**/*",
-            lambda r: (
-                r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1" else r.abort()
-            ),
-        )
+        context.route("**/*", lambda r: r.continue_() if is_served(r.request.url) else r.abort())
         page = context.new_page()
         loaded = None
         for name, url, heading in targets:
